@@ -61,10 +61,7 @@ impl Dataset {
     /// The first `n` images (or all, if there are fewer).
     pub fn take(&self, n: usize) -> Dataset {
         let n = n.min(self.len());
-        Dataset {
-            images: self.images[..n * IMAGE_PIXELS].to_vec(),
-            labels: self.labels[..n].to_vec(),
-        }
+        Dataset { images: self.images[..n * IMAGE_PIXELS].to_vec(), labels: self.labels[..n].to_vec() }
     }
 
     /// The images at `indices` as floats in `[0, 1]`, and their labels.

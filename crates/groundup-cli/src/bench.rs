@@ -1,0 +1,90 @@
+//! `groundup bench`: training throughput of both paper networks.
+//!
+//! Each configuration trains on random images (speed does not depend on
+//! what the pixels show) for a warm-up step, then for `--runs` timed runs
+//! of `--steps` steps; the median run is reported, with the epoch time it
+//! implies for the 60,000 MNIST training images. One thread: ndarray's
+//! matrix products do not spawn any.
+
+use std::time::Instant;
+
+use clap::Args;
+use groundup::data::Dataset;
+use groundup::presets::preset;
+use groundup::train::{BatchSampler, Trainer};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+
+use crate::CliResult;
+
+const MNIST_TRAIN: usize = 60_000;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Timed runs per configuration; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Images per timed run (rounded up to whole batches).
+    #[arg(long, default_value_t = 4_000)]
+    images: usize,
+}
+
+pub fn run(args: BenchArgs) -> CliResult {
+    if args.runs == 0 || args.images == 0 {
+        return Err("--runs and --images must be at least 1".into());
+    }
+    let data = random_dataset(2_000, 7);
+    let mut rows = Vec::new();
+    eprintln!("{:<10} {:>6} {:>14} {:>16}", "network", "batch", "images/s", "epoch (60k) s");
+    for name in ["paper-mlp", "paper-cnn"] {
+        for batch in [64, 500] {
+            let p = preset(name).expect("built-in preset");
+            let mut config = p.train.clone();
+            config.batch_size = batch;
+            let mut trainer = Trainer::new(&p.spec, &config).map_err(|e| e.to_string())?;
+            let steps = args.images.div_ceil(batch);
+            let mut sampler = BatchSampler::new(data.len());
+            let mut step = |trainer: &mut Trainer| -> Result<(), String> {
+                let (_, indices) = sampler.next_batch(batch, trainer.rng());
+                let (x, labels) = data.batch(&indices);
+                trainer.train_batch(x, &labels, 0).map(drop).map_err(|e| e.to_string())
+            };
+            step(&mut trainer)?; // warm-up: first-touch allocations, caches
+            let mut rates = Vec::with_capacity(args.runs);
+            for _ in 0..args.runs {
+                let t = Instant::now();
+                for _ in 0..steps {
+                    step(&mut trainer)?;
+                }
+                rates.push((steps * batch) as f64 / t.elapsed().as_secs_f64());
+            }
+            let median = median(&mut rates);
+            let epoch = MNIST_TRAIN as f64 / median;
+            eprintln!("{name:<10} {batch:>6} {median:>14.0} {epoch:>16.1}");
+            rows.push(serde_json::json!({"network": name, "batch": batch, "images_per_second": median, "epoch_seconds": epoch, "runs": rates}));
+        }
+    }
+    println!("{}", serde_json::json!({"bench": "train", "threads": 1, "results": rows}));
+    Ok(())
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn random_dataset(n: usize, seed: u64) -> Dataset {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut data = Dataset::new();
+    let mut pixels = [0u8; 784];
+    for _ in 0..n {
+        pixels.iter_mut().for_each(|p| *p = rng.random());
+        data.push(&pixels, rng.random_range(0..10));
+    }
+    data
+}

@@ -1,0 +1,169 @@
+//! What can go wrong when reading or writing MNIST files, said so that a
+//! student can fix it.
+//!
+//! Every error names the file it is about (a display name chosen by the
+//! caller: a path, or a chunk name such as `train-03.csv.gz`). CSV errors also
+//! give the 1-based line and, for a bad field, the 1-based column: column 1 is
+//! the label and column `k + 2` is pixel `k`, which is what a spreadsheet or
+//! `cut -d, -f5` would call it.
+
+use std::io;
+
+/// An error reading, checking or writing MNIST data.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// A CSV field that is not a whole number (e.g. `abc`, `1.5`, or empty).
+    #[error("{file}, line {line}, column {column}: {text:?} is not a number (expected {expected})")]
+    NotANumber {
+        file: String,
+        line: usize,
+        column: usize,
+        /// The field as written, cut to about 20 characters.
+        text: String,
+        /// What the column should hold, e.g. "a pixel 0–255".
+        expected: &'static str,
+    },
+
+    /// A CSV line without exactly one label and 784 pixels.
+    #[error("{file}, line {line}: expected 785 fields (a label and 784 pixels), got {got}")]
+    WrongFieldCount { file: String, line: usize, got: usize },
+
+    /// A CSV pixel that is a number, but not a grey level.
+    #[error("{file}, line {line}, column {column}: pixel {text} is outside 0–255")]
+    PixelOutOfRange {
+        file: String,
+        line: usize,
+        column: usize,
+        /// The number as written (it may not fit any integer type).
+        text: String,
+    },
+
+    /// A CSV label that is a number, but not a digit.
+    #[error("{file}, line {line}, column 1: label {text} is outside 0–9")]
+    LabelOutOfRange {
+        file: String,
+        line: usize,
+        /// The number as written.
+        text: String,
+    },
+
+    /// A blank line with data after it (blank lines at the end are fine).
+    #[error("{file}, line {line} is blank; only the end of the file may have blank lines")]
+    BlankLine { file: String, line: usize },
+
+    /// A line far longer than any 785-field row, e.g. a binary file read as
+    /// CSV. Reading stops here rather than holding the whole file in memory.
+    #[error("{file}, line {line}: longer than {limit} bytes, which no row of 785 small numbers is; is this really a CSV file?")]
+    LineTooLong { file: String, line: usize, limit: usize },
+
+    /// Gzip data that ends early or does not decompress.
+    #[error("{file}: the gzip data is truncated or corrupt ({detail}); download or prepare it again")]
+    CorruptGzip { file: String, detail: String },
+
+    /// An IDX file whose first four bytes are not the expected magic number.
+    #[error("{file}: not an IDX {expected_kind} file: its magic number is {found:#010x}, expected {expected:#010x}")]
+    IdxBadMagic {
+        file: String,
+        found: u32,
+        expected: u32,
+        /// "images" or "labels".
+        expected_kind: &'static str,
+    },
+
+    /// An IDX file shorter than its header says.
+    #[error("{file}: truncated IDX file: expected {expected} bytes, got {actual}")]
+    IdxTruncated { file: String, expected: u64, actual: u64 },
+
+    /// An IDX file longer than its header says.
+    #[error("{file}: IDX file has {actual} bytes but its header accounts for only {expected}; there is junk at the end")]
+    IdxTrailingData { file: String, expected: u64, actual: u64 },
+
+    /// An IDX label byte that is not a digit.
+    #[error("{file}, label number {index}: {value} is outside 0–9")]
+    IdxBadLabel {
+        file: String,
+        /// 1-based position in the file.
+        index: usize,
+        value: u8,
+    },
+
+    /// IDX images and labels that do not pair up.
+    #[error("{images_file} holds {images} images but {labels_file} holds {labels} labels; they must pair up one to one")]
+    IdxCountMismatch { images_file: String, images: usize, labels_file: String, labels: usize },
+
+    /// Images that are not 28×28.
+    #[error("{file}: images are {rows}×{columns} pixels, expected 28×28")]
+    WrongImageSize { file: String, rows: u64, columns: u64 },
+
+    /// A file whose sha256 is not the one recorded for it.
+    #[error("{file}: checksum mismatch: expected sha256 {expected}, got {actual}; the file is corrupt or not the one expected")]
+    ChecksumMismatch { file: String, expected: String, actual: String },
+
+    /// A file whose size is not the one recorded for it.
+    #[error("{file}: expected {expected} bytes, got {actual}; the file is incomplete or was changed")]
+    WrongFileSize { file: String, expected: u64, actual: u64 },
+
+    /// A chunk that parses, but to a different number of rows than recorded.
+    #[error("{file}: has {actual} rows, but the manifest says {expected}")]
+    RowCountMismatch { file: String, expected: usize, actual: usize },
+
+    /// A file that is not there.
+    #[error("{file}: file not found ({hint})")]
+    MissingFile {
+        file: String,
+        /// What to do about it.
+        hint: String,
+    },
+
+    /// A `manifest.json` that does not parse or does not add up.
+    #[error("{file}: invalid manifest: {reason}")]
+    InvalidManifest { file: String, reason: String },
+
+    /// Any other failure to read or write a file.
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl DataError {
+    /// Wraps an I/O error on `file`, turning "not found" into [`MissingFile`]
+    /// with `hint`, since that is the one a student can act on directly.
+    ///
+    /// [`MissingFile`]: DataError::MissingFile
+    pub(crate) fn io(file: impl Into<String>, source: io::Error, hint: &str) -> Self {
+        let file = file.into();
+        if source.kind() == io::ErrorKind::NotFound {
+            DataError::MissingFile { file, hint: hint.to_owned() }
+        } else {
+            DataError::Io { file, source }
+        }
+    }
+
+    /// The file this error is about (for two-file errors, the images file).
+    pub fn file(&self) -> &str {
+        match self {
+            DataError::NotANumber { file, .. }
+            | DataError::WrongFieldCount { file, .. }
+            | DataError::PixelOutOfRange { file, .. }
+            | DataError::LabelOutOfRange { file, .. }
+            | DataError::BlankLine { file, .. }
+            | DataError::LineTooLong { file, .. }
+            | DataError::CorruptGzip { file, .. }
+            | DataError::IdxBadMagic { file, .. }
+            | DataError::IdxTruncated { file, .. }
+            | DataError::IdxTrailingData { file, .. }
+            | DataError::IdxBadLabel { file, .. }
+            | DataError::WrongImageSize { file, .. }
+            | DataError::ChecksumMismatch { file, .. }
+            | DataError::WrongFileSize { file, .. }
+            | DataError::RowCountMismatch { file, .. }
+            | DataError::MissingFile { file, .. }
+            | DataError::InvalidManifest { file, .. }
+            | DataError::Io { file, .. } => file,
+            DataError::IdxCountMismatch { images_file, .. } => images_file,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The loops that cost time, each beside a naive twin that is obviously
+//! right. Tests hold every fast kernel equal to its twin; the twins are never
+//! used for training.
+
+pub mod conv_naive;
+pub mod im2col;
+pub mod matmul;
+pub mod pool;

@@ -1,0 +1,133 @@
+//! Saving and loading a model as [safetensors]: an 8-byte header length, a
+//! JSON header naming each tensor's dtype, shape and byte range, then the raw
+//! little-endian data. Any safetensors reader can open the weights, e.g.
+//! `safetensors.numpy.load_file("model.safetensors")` in Python.
+//!
+//! Tensors are named `layers.{i}.weight` / `layers.{i}.bias` (f32; dense
+//! weights are `(in, out)`, conv weights `(out, in, k, k)`). The header's
+//! free-form metadata carries what makes it a groundup model:
+//!
+//! | key       | value                                   |
+//! |-----------|-----------------------------------------|
+//! | `format`  | `groundup-model`                        |
+//! | `version` | `1`                                     |
+//! | `spec`    | the [`ModelSpec`] as JSON               |
+//!
+//! Loading checks all of it — a file from another program, a newer format,
+//! a missing or misshapen tensor, a NaN weight — and says which.
+//!
+//! [safetensors]: https://huggingface.co/docs/safetensors
+
+use std::path::Path;
+
+use ndarray::ArrayD;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+
+use crate::{ModelError, ModelSpec, Network};
+
+pub const FORMAT: &str = "groundup-model";
+pub const VERSION: &str = "1";
+
+/// The model as safetensors bytes.
+pub fn to_safetensors(network: &Network<f32>) -> Vec<u8> {
+    let named = network.named_params();
+    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = named
+        .iter()
+        .map(|(name, p)| {
+            let data = p.value.iter().flat_map(|v| v.to_le_bytes()).collect();
+            (name.clone(), data, p.value.shape().to_vec())
+        })
+        .collect();
+    let views = bytes.iter().map(|(name, data, shape)| {
+        (name.as_str(), TensorView::new(Dtype::F32, shape.clone(), data).expect("shape matches data"))
+    });
+    let mut metadata = hashbrown::HashMap::new();
+    metadata.insert("format".to_string(), FORMAT.to_string());
+    metadata.insert("version".to_string(), VERSION.to_string());
+    metadata.insert("spec".to_string(), network.spec().to_json());
+    safetensors::serialize(views, Some(metadata)).expect("f32 tensors always serialise")
+}
+
+/// A model from safetensors bytes; `source_name` (a file name) goes into errors.
+pub fn from_safetensors(bytes: &[u8], source_name: &str) -> Result<Network<f32>, ModelError> {
+    let source_name = source_name.to_string();
+    let not_safetensors = |e: safetensors::SafeTensorError| ModelError::NotSafetensors {
+        source_name: source_name.clone(),
+        detail: describe_safetensors_error(&e, bytes.len()),
+    };
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(not_safetensors)?;
+    let metadata = header.metadata().clone().unwrap_or_default();
+    if metadata.get("format").map(String::as_str) != Some(FORMAT) {
+        return Err(ModelError::NotGroundup { source_name });
+    }
+    let version = metadata.get("version").cloned().unwrap_or_default();
+    if version != VERSION {
+        return Err(ModelError::Version { source_name, found: version, expected: VERSION.into() });
+    }
+    let spec_json = metadata.get("spec").cloned().unwrap_or_default();
+    let spec = ModelSpec::from_json(&spec_json)
+        .map_err(|e| ModelError::Spec { source_name: source_name.clone(), detail: e.to_string() })?;
+    let tensors = SafeTensors::deserialize(bytes).map_err(not_safetensors)?;
+
+    let mut rng = <rand::rngs::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(0);
+    let mut network = Network::<f32>::new(&spec, &mut rng)
+        .map_err(|e| ModelError::Spec { source_name: source_name.clone(), detail: e.to_string() })?;
+    let tensor_error = |tensor: &str, detail: String| ModelError::Tensor {
+        source_name: source_name.clone(),
+        tensor: tensor.to_string(),
+        detail,
+    };
+    let mut expected = Vec::new();
+    for (name, param) in network.named_params_mut() {
+        let view = tensors.tensor(&name).map_err(|_| tensor_error(&name, "missing from the file".into()))?;
+        if view.dtype() != Dtype::F32 {
+            return Err(tensor_error(&name, format!("is {:?}, expected F32", view.dtype())));
+        }
+        if view.shape() != param.value.shape() {
+            return Err(tensor_error(
+                &name,
+                format!("has shape {:?}, but the spec needs {:?}", view.shape(), param.value.shape()),
+            ));
+        }
+        let values: Vec<f32> =
+            view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+            return Err(tensor_error(&name, format!("contains {bad}; a saved model must be finite")));
+        }
+        param.value = ArrayD::from_shape_vec(view.shape(), values).expect("length checked by safetensors");
+        expected.push(name);
+    }
+    if let Some(extra) = tensors.names().into_iter().find(|n| !expected.iter().any(|e| e == n)) {
+        return Err(tensor_error(extra, "is not part of this model's spec".into()));
+    }
+    Ok(network)
+}
+
+fn describe_safetensors_error(e: &safetensors::SafeTensorError, len: usize) -> String {
+    use safetensors::SafeTensorError as E;
+    match e {
+        E::HeaderTooSmall => format!("only {len} bytes, too short to hold a header"),
+        E::MetadataIncompleteBuffer | E::InvalidHeaderLength => {
+            format!("the file is {len} bytes, shorter than its header says: truncated?")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Writes the model to `path` (via a temporary file, so a crash never leaves
+/// half a model under the real name).
+pub fn save(network: &Network<f32>, path: &Path) -> Result<(), ModelError> {
+    let io =
+        |e: std::io::Error| ModelError::Io { source_name: path.display().to_string(), detail: e.to_string() };
+    let tmp = path.with_extension("safetensors.tmp");
+    std::fs::write(&tmp, to_safetensors(network)).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Reads a model written by [`save`].
+pub fn load(path: &Path) -> Result<Network<f32>, ModelError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| ModelError::Io { source_name: name.clone(), detail: e.to_string() })?;
+    from_safetensors(&bytes, &name)
+}

@@ -1,0 +1,146 @@
+//! A network: layers applied one after another, built from a [`ModelSpec`].
+//!
+//! Forward runs the layers in order (paper §3.2.1, step 1); backward runs
+//! them in reverse from the loss's δ's (steps 2–4), leaving ∂E/∂w in every
+//! parameter's `grad`. The network knows nothing of losses or optimizers.
+
+use ndarray::{Array2, ArrayD, Ix2, IxDyn};
+use rand::{Rng, SeedableRng};
+
+use crate::layers::{Conv2d, Dense, Flatten, Layer, LeakyRelu, MaxPool2d, Mode, Param, Relu, Sigmoid};
+use crate::spec::{LayerSpec, ModelSpec};
+use crate::{ConfigError, Real};
+
+pub struct Network<F: Real> {
+    spec: ModelSpec,
+    layers: Vec<Box<dyn Layer<F>>>,
+}
+
+impl<F: Real> Network<F> {
+    /// Builds the layers of `spec` with weights drawn from `rng`.
+    pub fn new(spec: &ModelSpec, rng: &mut impl Rng) -> Result<Self, ConfigError> {
+        let shapes = spec.shapes()?;
+        let inputs = std::iter::once(&spec.input).chain(&shapes);
+        let mut layers: Vec<Box<dyn Layer<F>>> = Vec::with_capacity(spec.layers.len());
+        for (layer, input) in spec.layers.iter().zip(inputs) {
+            let image = || (input[0], input[1], input[2]); // shapes() checked it is 3-D
+            layers.push(match *layer {
+                LayerSpec::Dense { units, bias, init } => {
+                    Box::new(Dense::new(input[0], units, bias, init, rng))
+                }
+                LayerSpec::Conv2d { filters, kernel, padding, bias, init } => {
+                    Box::new(Conv2d::new(image(), filters, kernel, padding, bias, init, rng))
+                }
+                LayerSpec::MaxPool2d { size } => Box::new(MaxPool2d::new(image(), size)),
+                LayerSpec::Flatten => Box::new(Flatten::new(input.clone())),
+                LayerSpec::Sigmoid => Box::new(Sigmoid::new(input.clone())),
+                LayerSpec::Relu => Box::new(Relu::new(input.clone())),
+                LayerSpec::LeakyRelu { alpha } => Box::new(LeakyRelu::new(input.clone(), F::of(alpha))),
+            });
+        }
+        Ok(Self { spec: spec.clone(), layers })
+    }
+
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// One line per layer, e.g. `conv2d 8@5×5 same → [8, 28, 28]`.
+    pub fn describe(&self) -> Vec<String> {
+        self.layers.iter().map(|l| format!("{} → {:?}", l.describe(), l.output_shape())).collect()
+    }
+
+    /// Flat examples (N, input size) to outputs (N, K): logits for softmax.
+    pub fn forward(&mut self, x: Array2<F>, mode: Mode) -> Array2<F> {
+        let n = x.nrows();
+        assert_eq!(x.ncols(), self.spec.input_size(), "network input width");
+        let shape: Vec<usize> = std::iter::once(n).chain(self.spec.input.iter().copied()).collect();
+        let x = crate::layers::into_standard_layout(x.into_dyn());
+        let mut a: ArrayD<F> = x.into_shape_with_order(IxDyn(&shape)).expect("contiguous"); // (N, …input)
+        for layer in &mut self.layers {
+            a = layer.forward(a, mode);
+        }
+        a.into_dimensionality::<Ix2>().expect("spec ends in a flat layer") // (N, K)
+    }
+
+    /// Backpropagates ∂E/∂output (N, K) through every layer, adding ∂E/∂w to
+    /// each parameter's gradient. Training needs no more than this; it skips
+    /// the first layer's input gradient.
+    pub fn backward(&mut self, grad: Array2<F>) {
+        let mut delta = grad.into_dyn();
+        let (first, rest) = self.layers.split_first_mut().expect("a spec has at least one layer");
+        for layer in rest.iter_mut().rev() {
+            delta = layer.backward(delta);
+        }
+        first.backward_params_only(delta);
+    }
+
+    /// As [`backward`](Self::backward), and also returns ∂E/∂input (N, input
+    /// size): what a saliency map or a gradient check of the input needs.
+    pub fn backward_to_input(&mut self, grad: Array2<F>) -> Array2<F> {
+        let n = grad.nrows();
+        let mut delta = grad.into_dyn();
+        for layer in self.layers.iter_mut().rev() {
+            delta = layer.backward(delta);
+        }
+        crate::layers::into_standard_layout(delta)
+            .into_shape_with_order((n, self.spec.input_size()))
+            .expect("contiguous")
+    }
+
+    pub fn zero_grad(&mut self) {
+        for p in self.params_mut() {
+            p.zero_grad();
+        }
+    }
+
+    /// Every learnable tensor, layer by layer.
+    pub fn params(&self) -> Vec<&Param<F>> {
+        self.layers.iter().flat_map(|l| l.params()).collect()
+    }
+
+    pub fn params_mut(&mut self) -> Vec<&mut Param<F>> {
+        self.layers.iter_mut().flat_map(|l| l.params_mut()).collect()
+    }
+
+    /// Parameters with stable names, `layers.{i}.{weight|bias}`: the keys of a saved model.
+    pub fn named_params(&self) -> Vec<(String, &Param<F>)> {
+        let mut named = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            for p in layer.params() {
+                named.push((format!("layers.{i}.{}", p.name), p));
+            }
+        }
+        named
+    }
+
+    pub fn named_params_mut(&mut self) -> Vec<(String, &mut Param<F>)> {
+        let mut named = Vec::new();
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            for p in layer.params_mut() {
+                named.push((format!("layers.{i}.{}", p.name), p));
+            }
+        }
+        named
+    }
+
+    /// Number of learnable weights.
+    pub fn num_params(&self) -> usize {
+        self.params().iter().map(|p| p.value.len()).sum()
+    }
+
+    /// The same network in another precision (f32 → f64 for gradient checks).
+    pub fn cast<G: Real>(&self) -> Network<G> {
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::from_seed([0; 32]);
+        let mut other = Network::<G>::new(&self.spec, &mut rng).expect("a built spec is valid");
+        for (dst, src) in other.params_mut().into_iter().zip(self.params()) {
+            dst.value = src.value.mapv(|v| G::of(v.as_f64()));
+        }
+        other
+    }
+
+    /// True if every weight is a finite number.
+    pub fn is_finite(&self) -> bool {
+        self.params().iter().all(|p| p.value.iter().all(|v| v.is_finite()))
+    }
+}

@@ -1,0 +1,436 @@
+//! Training: mini-batch gradient descent with a guard against divergence
+//! (paper §4.2.3 and §4.2.5).
+//!
+//! One step: forward a batch, measure the error, backpropagate, let the
+//! optimizer move the weights. One epoch: every training image once, in an
+//! order reshuffled at the start of each epoch. Every `eval_every` steps the
+//! whole test set is run through without learning (paper §4.2.3).
+//!
+//! **The divergence guard.** The paper's CNN "suddenly spikes and the
+//! gradient generates a lot of NaNs" (§5). Here a step whose loss or
+//! gradient is not a finite number is refused before it touches a weight,
+//! and a step that would leave a weight non-finite is undone from a copy
+//! taken just before it; either way [`Trainer::train_batch`] returns
+//! [`TrainError::Diverged`] naming the step, and the model is the last good one.
+
+use std::time::Instant;
+
+use ndarray::{Array2, ArrayD};
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Dataset, NUM_CLASSES};
+use crate::layers::Mode;
+use crate::loss::{one_hot, Reduction};
+use crate::metrics::{argmax_rows, BatchMetrics, ConfusionMatrix, EvalMetrics};
+use crate::optim::{validate_learning_rate, Optimizer, OptimizerSpec};
+use crate::{ConfigError, ModelSpec, Network, TrainError};
+
+/// How to train: everything but the architecture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub optimizer: OptimizerSpec,
+    /// Mean or summed batch gradient (the paper summed).
+    pub reduction: Reduction,
+    /// Multiply the learning rate by this after every epoch (1 = constant).
+    #[serde(default = "one")]
+    pub lr_decay: f64,
+    /// Evaluate on the test set every this many steps (0: at each epoch's end only).
+    pub eval_every: usize,
+    /// Seeds the weights and the shuffling: same seed, same run, bit for bit.
+    pub seed: u64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Largest batch accepted: 10,000 MNIST images in f32 with a CNN's
+/// activations already take ~1 GB.
+pub const MAX_BATCH: usize = 10_000;
+pub const MAX_EPOCHS: usize = 1_000;
+
+impl TrainConfig {
+    /// Refuses settings that cannot train, naming the setting.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=MAX_EPOCHS).contains(&self.epochs) {
+            return Err(ConfigError::new(
+                "epochs",
+                format!("{} is not between 1 and {MAX_EPOCHS}", self.epochs),
+            ));
+        }
+        if !(1..=MAX_BATCH).contains(&self.batch_size) {
+            return Err(ConfigError::new(
+                "batch size",
+                format!("{} is not between 1 and {MAX_BATCH}", self.batch_size),
+            ));
+        }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(ConfigError::new(
+                "learning-rate decay",
+                format!("{} is not in (0, 1]", self.lr_decay),
+            ));
+        }
+        self.optimizer.validate()
+    }
+
+    /// The learning rate for `epoch` (0-based) after decay.
+    pub fn learning_rate_at(&self, epoch: usize) -> f64 {
+        self.optimizer.learning_rate() * self.lr_decay.powi(epoch.min(i32::MAX as usize) as i32)
+    }
+}
+
+/// Hands out mini-batches of indices: every index once per epoch, reshuffled
+/// at the start of each epoch. New examples (a data chunk that arrived
+/// late) join at the next reshuffle.
+#[derive(Clone, Debug)]
+pub struct BatchSampler {
+    order: Vec<usize>,
+    next: usize,
+    epoch: usize,
+    len: usize,
+}
+
+impl BatchSampler {
+    /// A sampler over `len` examples; the first epoch is shuffled on first use.
+    pub fn new(len: usize) -> Self {
+        Self { order: Vec::new(), next: 0, epoch: 0, len }
+    }
+
+    /// The epoch the next batch belongs to (0-based).
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    /// Grows (never shrinks) the set; takes effect at the next epoch.
+    pub fn set_len(&mut self, len: usize) {
+        self.len = self.len.max(len);
+    }
+
+    /// The next batch: `(epoch, indices)`. The last batch of an epoch may
+    /// be smaller. Returns an empty batch only when there is no data.
+    pub fn next_batch(&mut self, batch_size: usize, rng: &mut impl Rng) -> (usize, Vec<usize>) {
+        if self.next >= self.order.len() {
+            if !self.order.is_empty() {
+                self.epoch += 1;
+            }
+            self.order = (0..self.len).collect();
+            self.order.shuffle(rng);
+            self.next = 0;
+        }
+        let end = (self.next + batch_size).min(self.order.len());
+        let batch = self.order[self.next..end].to_vec();
+        self.next = end;
+        (self.epoch, batch)
+    }
+
+    /// Steps in one epoch over `len` examples.
+    pub fn batches_per_epoch(len: usize, batch_size: usize) -> usize {
+        len.div_ceil(batch_size.max(1))
+    }
+}
+
+/// A network with its optimizer and random stream: the unit that trains.
+pub struct Trainer {
+    network: Network<f32>,
+    optimizer: Optimizer<f32>,
+    reduction: Reduction,
+    rng: Xoshiro256PlusPlus,
+    steps: u64,
+    /// Weights and optimizer as they were before the current step, to undo it.
+    backup: Option<(Vec<ArrayD<f32>>, Optimizer<f32>)>,
+}
+
+impl Trainer {
+    /// A fresh network for `spec`, weights drawn from `seed`.
+    pub fn new(spec: &ModelSpec, config: &TrainConfig) -> Result<Self, ConfigError> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(config.seed);
+        let network = Network::new(spec, &mut rng)?;
+        Self::with_network(network, config, rng)
+    }
+
+    /// Continues from an existing (e.g. loaded) network.
+    pub fn from_network(network: Network<f32>, config: &TrainConfig) -> Result<Self, ConfigError> {
+        let rng = Xoshiro256PlusPlus::seed_from_u64(config.seed);
+        Self::with_network(network, config, rng)
+    }
+
+    fn with_network(
+        network: Network<f32>,
+        config: &TrainConfig,
+        rng: Xoshiro256PlusPlus,
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Self {
+            network,
+            optimizer: config.optimizer.build()?,
+            reduction: config.reduction,
+            rng,
+            steps: 0,
+            backup: None,
+        })
+    }
+
+    pub fn network(&self) -> &Network<f32> {
+        &self.network
+    }
+
+    pub fn into_network(self) -> Network<f32> {
+        self.network
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    pub fn rng(&mut self) -> &mut Xoshiro256PlusPlus {
+        &mut self.rng
+    }
+
+    pub fn learning_rate(&self) -> f64 {
+        f64::from(self.optimizer.learning_rate())
+    }
+
+    /// Changes the learning rate between steps (the optimizer keeps its state).
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), ConfigError> {
+        validate_learning_rate(lr)?;
+        self.optimizer.set_learning_rate(lr as f32);
+        Ok(())
+    }
+
+    /// One step of gradient descent on images `x` (N, 784) in [0, 1] with
+    /// their `labels`. On error nothing has changed.
+    pub fn train_batch(
+        &mut self,
+        x: Array2<f32>,
+        labels: &[u8],
+        epoch: usize,
+    ) -> Result<BatchMetrics, TrainError> {
+        assert_eq!(x.nrows(), labels.len(), "one label per image");
+        let step = self.steps + 1;
+        let objective = self.network.spec().objective;
+        self.network.zero_grad();
+        let output = self.network.forward(x, Mode::Train); // (N, K)
+        let targets = one_hot(labels, output.ncols()); // (N, K)
+        let loss = objective.evaluate(&output, &targets, self.reduction);
+        if !loss.loss.is_finite() {
+            return Err(self.diverged(step, "loss", loss.loss));
+        }
+        self.network.backward(loss.grad);
+        if let Some((name, value)) = self.first_non_finite(|p| &p.grad) {
+            return Err(self.diverged(step, &format!("gradient of {name}"), value));
+        }
+
+        self.take_backup();
+        self.optimizer.step(&mut self.network.params_mut());
+        if let Some((name, value)) = self.first_non_finite(|p| &p.value) {
+            self.restore_backup();
+            return Err(self.diverged(step, &format!("weight {name}"), value));
+        }
+        self.steps = step;
+        Ok(BatchMetrics {
+            step,
+            epoch,
+            batch_size: labels.len(),
+            loss: f64::from(loss.loss),
+            accuracy: accuracy(&loss.prediction, labels),
+        })
+    }
+
+    /// Class probabilities (N, 10) for images (N, 784) in [0, 1].
+    pub fn predict(&mut self, x: Array2<f32>) -> Array2<f32> {
+        predict(&mut self.network, x)
+    }
+
+    /// Loss, accuracy and confusion matrix over all of `data`, without learning.
+    pub fn evaluate(&mut self, data: &Dataset) -> Result<EvalMetrics, TrainError> {
+        let mut metrics = evaluate(&mut self.network, data)?;
+        metrics.step = self.steps;
+        Ok(metrics)
+    }
+
+    fn first_non_finite(
+        &self,
+        field: impl Fn(&crate::layers::Param<f32>) -> &ArrayD<f32>,
+    ) -> Option<(String, f32)> {
+        self.network
+            .named_params()
+            .into_iter()
+            .find_map(|(name, p)| field(p).iter().find(|v| !v.is_finite()).map(|&v| (name, v)))
+    }
+
+    fn take_backup(&mut self) {
+        let params = self.network.params();
+        match &mut self.backup {
+            // Reuse the buffers: after the first step this is only a memcpy.
+            Some((values, optimizer)) => {
+                for (dst, src) in values.iter_mut().zip(&params) {
+                    dst.assign(&src.value);
+                }
+                optimizer.clone_from(&self.optimizer);
+            }
+            None => {
+                self.backup = Some((params.iter().map(|p| p.value.clone()).collect(), self.optimizer.clone()))
+            }
+        }
+    }
+
+    fn restore_backup(&mut self) {
+        let (values, optimizer) = self.backup.as_ref().expect("a backup is taken before every step");
+        for (p, v) in self.network.params_mut().into_iter().zip(values) {
+            p.value.assign(v);
+        }
+        self.optimizer = optimizer.clone();
+    }
+
+    fn diverged(&mut self, step: u64, what: &str, value: f32) -> TrainError {
+        self.network.zero_grad();
+        TrainError::Diverged {
+            step,
+            what: what.to_string(),
+            value: value.to_string(),
+            learning_rate: self.learning_rate(),
+        }
+    }
+}
+
+/// Fraction of rows whose largest score is at the label.
+pub fn accuracy(scores: &Array2<f32>, labels: &[u8]) -> f64 {
+    let correct = argmax_rows(scores).iter().zip(labels).filter(|(&p, &l)| p == l as usize).count();
+    correct as f64 / labels.len().max(1) as f64
+}
+
+/// Class probabilities (N, K) for images (N, 784).
+pub fn predict(network: &mut Network<f32>, x: Array2<f32>) -> Array2<f32> {
+    let output = network.forward(x, Mode::Infer);
+    network.spec().objective.predict(&output)
+}
+
+/// Images per forward pass when evaluating: big enough for fast matrix
+/// products, small enough to keep a CNN's activations under ~100 MB.
+const EVAL_BATCH: usize = 1_000;
+
+/// Loss, accuracy and confusion matrix of `network` over `data`.
+pub fn evaluate(network: &mut Network<f32>, data: &Dataset) -> Result<EvalMetrics, TrainError> {
+    let objective = network.spec().objective;
+    let mut confusion = ConfusionMatrix::default();
+    let mut total_loss = 0.0f64;
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(EVAL_BATCH) {
+        let (x, labels) = data.batch(chunk);
+        let output = network.forward(x, Mode::Infer);
+        let targets = one_hot(&labels, output.ncols());
+        let loss = objective.evaluate(&output, &targets, Reduction::Sum);
+        if !loss.loss.is_finite() {
+            return Err(TrainError::Diverged {
+                step: 0,
+                what: "evaluation loss".into(),
+                value: loss.loss.to_string(),
+                learning_rate: f64::NAN,
+            });
+        }
+        total_loss += f64::from(loss.loss) * labels.len() as f64;
+        for (&p, &l) in argmax_rows(&loss.prediction).iter().zip(&labels) {
+            confusion.add(l, p.min(NUM_CLASSES - 1));
+        }
+    }
+    Ok(EvalMetrics {
+        step: 0,
+        examples: data.len(),
+        loss: total_loss / data.len().max(1) as f64,
+        accuracy: confusion.accuracy(),
+        confusion,
+    })
+}
+
+/// Something that happened during [`fit`].
+#[derive(Clone, Debug)]
+pub enum Event {
+    Batch(BatchMetrics),
+    /// Boxed: with its confusion matrix it is 30× the size of a batch event.
+    Eval(Box<EvalMetrics>),
+}
+
+/// The outcome of [`fit`].
+#[derive(Clone, Debug, Serialize)]
+pub struct FitSummary {
+    pub epochs: usize,
+    pub steps: u64,
+    /// Accuracy on the whole training set after training.
+    pub train_accuracy: f64,
+    pub train_loss: f64,
+    pub test_accuracy: Option<f64>,
+    pub test_loss: Option<f64>,
+    /// Wall time spent in training steps (not evaluation).
+    pub train_seconds: f64,
+    /// Wall time of the whole run, evaluations included.
+    pub seconds: f64,
+    pub images_per_second: f64,
+    pub confusion: Option<ConfusionMatrix>,
+}
+
+/// Trains for `config.epochs` over `train`, evaluating on `test` every
+/// `config.eval_every` steps and at the end of every epoch; reports every
+/// step and evaluation to `on_event`. Stops at the first divergence.
+pub fn fit(
+    trainer: &mut Trainer,
+    config: &TrainConfig,
+    train: &Dataset,
+    test: Option<&Dataset>,
+    mut on_event: impl FnMut(&Event),
+) -> Result<FitSummary, TrainError> {
+    config.validate()?;
+    if train.is_empty() {
+        return Err(ConfigError::new("training data", "there are no training images").into());
+    }
+    let started = Instant::now();
+    let mut train_seconds = 0.0;
+    let mut images = 0usize;
+    let per_epoch = BatchSampler::batches_per_epoch(train.len(), config.batch_size);
+    let mut sampler = BatchSampler::new(train.len());
+    let mut last_eval = None;
+    let mut evaluate_now =
+        |trainer: &mut Trainer, on_event: &mut dyn FnMut(&Event)| -> Result<(), TrainError> {
+            if let Some(test) = test {
+                let metrics = trainer.evaluate(test)?;
+                on_event(&Event::Eval(Box::new(metrics.clone())));
+                last_eval = Some(metrics);
+            }
+            Ok(())
+        };
+    for epoch in 0..config.epochs {
+        trainer.set_learning_rate(config.learning_rate_at(epoch))?;
+        for batch_in_epoch in 0..per_epoch {
+            let (sampled_epoch, indices) = sampler.next_batch(config.batch_size, trainer.rng());
+            debug_assert_eq!(sampled_epoch, epoch);
+            let (x, labels) = train.batch(&indices);
+            let t = Instant::now();
+            let metrics = trainer.train_batch(x, &labels, epoch)?;
+            train_seconds += t.elapsed().as_secs_f64();
+            images += labels.len();
+            on_event(&Event::Batch(metrics));
+            let last_of_epoch = batch_in_epoch + 1 == per_epoch;
+            if last_of_epoch || (config.eval_every > 0 && metrics.step % config.eval_every as u64 == 0) {
+                evaluate_now(trainer, &mut on_event)?;
+            }
+        }
+    }
+    let on_train = trainer.evaluate(train)?;
+    Ok(FitSummary {
+        epochs: config.epochs,
+        steps: trainer.steps(),
+        train_accuracy: on_train.accuracy,
+        train_loss: on_train.loss,
+        test_accuracy: last_eval.as_ref().map(|m| m.accuracy),
+        test_loss: last_eval.as_ref().map(|m| m.loss),
+        train_seconds,
+        seconds: started.elapsed().as_secs_f64(),
+        images_per_second: images as f64 / train_seconds.max(1e-9),
+        confusion: last_eval.map(|m| m.confusion),
+    })
+}
