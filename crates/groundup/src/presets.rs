@@ -98,9 +98,9 @@ pub fn preset(name: &str) -> Option<Preset> {
             train: TrainConfig {
                 epochs: 3,
                 batch_size: 64,
-                optimizer: OptimizerSpec::from_name("adam", 0.002).expect("valid"),
+                optimizer: OptimizerSpec::from_name("adam", 0.004).expect("valid"),
                 reduction: Reduction::Mean,
-                lr_decay: 0.4,
+                lr_decay: 0.25,
                 eval_every: 250,
                 seed: 1,
             },
