@@ -106,6 +106,16 @@ impl BatchSampler {
         self.epoch
     }
 
+    /// The epoch the *next* batch will belong to: one more than
+    /// [`epoch`](Self::epoch) once the current epoch's order is used up.
+    pub fn next_epoch(&self) -> usize {
+        if !self.order.is_empty() && self.next >= self.order.len() {
+            self.epoch + 1
+        } else {
+            self.epoch
+        }
+    }
+
     /// Grows (never shrinks) the set; takes effect at the next epoch.
     pub fn set_len(&mut self, len: usize) {
         self.len = self.len.max(len);
@@ -200,6 +210,12 @@ impl Trainer {
     pub fn set_learning_rate(&mut self, lr: f64) -> Result<(), ConfigError> {
         validate_learning_rate(lr)?;
         self.optimizer.set_learning_rate(lr as f32);
+        Ok(())
+    }
+
+    /// Replaces the optimizer (its state starts afresh).
+    pub fn set_optimizer(&mut self, spec: &OptimizerSpec) -> Result<(), ConfigError> {
+        self.optimizer = spec.build()?;
         Ok(())
     }
 

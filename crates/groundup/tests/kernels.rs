@@ -151,8 +151,15 @@ fn conv_cases() -> Vec<ConvCase> {
 
 /// A conv layer whose weights (and bias, non-zero) are set from `rng` through `params_mut`.
 fn conv_layer(case: ConvCase, (h, w): (usize, usize), rng: &mut Xoshiro256PlusPlus) -> Conv2d<f64> {
-    let mut layer =
-        Conv2d::<f64>::new((case.channels, h, w), case.filters, case.kernel, case.padding, case.bias, Init::He, rng);
+    let mut layer = Conv2d::<f64>::new(
+        (case.channels, h, w),
+        case.filters,
+        case.kernel,
+        case.padding,
+        case.bias,
+        Init::He,
+        rng,
+    );
     for p in layer.params_mut() {
         let shape = p.value.shape().to_vec();
         p.value = uniform(&shape, -1.0, 1.0, rng);
@@ -215,7 +222,13 @@ fn conv2d_backward_matches_naive() {
         assert_close(&flat(&params[0].grad), &flat(&dw_naive.into_dyn()), &vec![1.0; wt.len()], tol, "dW");
         if case.bias {
             assert_eq!(params.len(), 2, "{case:?}: a bias tensor");
-            assert_close(&flat(&params[1].grad), &flat(&db_naive.into_dyn()), &vec![1.0; case.filters], tol, "db");
+            assert_close(
+                &flat(&params[1].grad),
+                &flat(&db_naive.into_dyn()),
+                &vec![1.0; case.filters],
+                tol,
+                "db",
+            );
         } else {
             assert_eq!(params.len(), 1, "{case:?}: no bias tensor");
         }
@@ -304,7 +317,8 @@ fn im2col_is_the_patch_matrix() {
                     for j in 0..k {
                         for y in 0..ho {
                             for xx in 0..wo {
-                                let (py, px) = ((y + i) as isize - pad as isize, (xx + j) as isize - pad as isize);
+                                let (py, px) =
+                                    ((y + i) as isize - pad as isize, (xx + j) as isize - pad as isize);
                                 let inside = py >= 0 && px >= 0 && (py as usize) < h && (px as usize) < w;
                                 let want = if inside { x[[ni, ci, py as usize, px as usize]] } else { 0.0 };
                                 let got = cols[[(ci * k + i) * k + j, (ni * ho + y) * wo + xx]];

@@ -1,0 +1,321 @@
+//! The browser's view of groundup: one stateful [`WebTrainer`] (`Trainer` in
+//! JavaScript) that a Web Worker creates, feeds with data chunks, steps, and
+//! asks for predictions. Glue only — every decision is the core crate's.
+//!
+//! Errors cross as JavaScript `Error`s carrying the core's message (which
+//! names the chunk, line and column, or the setting, or the step). A call
+//! that fails changes nothing: data already loaded, the weights and the
+//! settings stay as they were.
+//!
+//! See `www/js/protocol.js` for how the worker uses it.
+
+use groundup::data::{parse_csv, Dataset, IMAGE_PIXELS};
+use groundup::metrics::argmax_rows;
+use groundup::model_io;
+use groundup::optim::OptimizerSpec;
+use groundup::presets::{preset, Preset, PRESET_NAMES};
+use groundup::train::{BatchSampler, TrainConfig, Trainer};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+fn start() {
+    // Rust panics become readable console errors instead of "unreachable".
+    console_error_panic_hook::set_once();
+}
+
+/// Settings the page can change; every field optional. camelCase, as JS writes it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Settings {
+    optimizer: Option<String>,
+    learning_rate: Option<f64>,
+    batch_size: Option<usize>,
+    epochs: Option<usize>,
+    seed: Option<u64>,
+}
+
+/// The settings in force, as the page reads them back.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SettingsView<'a> {
+    preset: &'a str,
+    optimizer: &'static str,
+    learning_rate: f64,
+    batch_size: usize,
+    epochs: usize,
+    seed: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StepReport {
+    batches: Vec<groundup::metrics::BatchMetrics>,
+    step: u64,
+    epoch: usize,
+    /// All epochs asked for are done.
+    done: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Examples {
+    images: Vec<u8>,
+    labels: Vec<u8>,
+    predictions: Vec<u8>,
+    confidences: Vec<f32>,
+}
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js(value: &impl Serialize) -> JsValue {
+    // Maps as plain objects, so `report.batches[0].loss` works in JS.
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    value.serialize(&serializer).expect("plain data always converts")
+}
+
+/// A network, its training state and the data loaded so far.
+#[wasm_bindgen(js_name = Trainer)]
+pub struct WebTrainer {
+    /// `None` when the model came from a file whose spec is no preset.
+    preset: Option<Preset>,
+    config: TrainConfig,
+    trainer: Trainer,
+    sampler: BatchSampler,
+    train: Dataset,
+    test: Dataset,
+}
+
+#[wasm_bindgen(js_class = Trainer)]
+impl WebTrainer {
+    /// An untrained network of preset `name` (`cnn`, `mlp`, `paper-cnn`, `paper-mlp`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: &str) -> Result<WebTrainer, JsError> {
+        let p = find_preset(name)?;
+        let trainer = Trainer::new(&p.spec, &p.train).map_err(js_error)?;
+        Ok(Self {
+            config: p.train.clone(),
+            preset: Some(p),
+            trainer,
+            sampler: BatchSampler::new(0),
+            train: Dataset::new(),
+            test: Dataset::new(),
+        })
+    }
+
+    /// The preset names, default first.
+    #[wasm_bindgen(js_name = presetNames)]
+    pub fn preset_names() -> Vec<String> {
+        PRESET_NAMES.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Switches to another preset with its default settings and fresh
+    /// weights; the loaded data stays.
+    #[wasm_bindgen(js_name = setPreset)]
+    pub fn set_preset(&mut self, name: &str) -> Result<(), JsError> {
+        let p = find_preset(name)?;
+        self.trainer = Trainer::new(&p.spec, &p.train).map_err(js_error)?;
+        self.config = p.train.clone();
+        self.preset = Some(p);
+        self.sampler = BatchSampler::new(self.train.len());
+        Ok(())
+    }
+
+    /// Changes any of `{optimizer, learningRate, batchSize, epochs, seed}`.
+    /// All or nothing: one invalid value and none is applied. The learning
+    /// rate takes effect at the next step; a new optimizer starts with fresh
+    /// state; the seed applies at the next [`reset`](Self::reset).
+    pub fn configure(&mut self, settings: JsValue) -> Result<(), JsError> {
+        let s: Settings = serde_wasm_bindgen::from_value(settings).map_err(js_error)?;
+        let mut config = self.config.clone();
+        let lr = s.learning_rate.unwrap_or(config.optimizer.learning_rate());
+        config.optimizer = match &s.optimizer {
+            Some(name) => OptimizerSpec::from_name(name, lr).map_err(js_error)?,
+            None => config.optimizer.with_learning_rate(lr),
+        };
+        config.batch_size = s.batch_size.unwrap_or(config.batch_size);
+        config.epochs = s.epochs.unwrap_or(config.epochs);
+        config.seed = s.seed.unwrap_or(config.seed);
+        config.validate().map_err(js_error)?;
+        if s.optimizer.is_some() {
+            self.trainer.set_optimizer(&config.optimizer).map_err(js_error)?;
+        }
+        self.trainer.set_learning_rate(config.learning_rate_at(self.sampler.epoch())).map_err(js_error)?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// The settings in force: `{preset, optimizer, learningRate, batchSize, epochs, seed}`.
+    pub fn settings(&self) -> JsValue {
+        to_js(&SettingsView {
+            preset: self.preset.as_ref().map_or("custom", |p| p.name),
+            optimizer: self.config.optimizer.name(),
+            learning_rate: self.config.optimizer.learning_rate(),
+            batch_size: self.config.batch_size,
+            epochs: self.config.epochs,
+            seed: self.config.seed,
+        })
+    }
+
+    /// Fresh, untrained weights from the seed; the step count and epochs restart.
+    pub fn reset(&mut self) -> Result<(), JsError> {
+        self.trainer = Trainer::new(self.trainer.network().spec(), &self.config).map_err(js_error)?;
+        self.sampler = BatchSampler::new(self.train.len());
+        Ok(())
+    }
+
+    /// Parses one CSV chunk (`label,p0,…,p783` rows; plain or gzip) into the
+    /// `train` or `test` split. Returns the rows added. On a malformed row
+    /// nothing is added and the error names `name`, the line and the column.
+    #[wasm_bindgen(js_name = addChunk)]
+    pub fn add_chunk(&mut self, split: &str, name: &str, csv: &[u8]) -> Result<usize, JsError> {
+        let chunk = parse_csv(csv, name).map_err(js_error)?;
+        let target = match split {
+            "train" => &mut self.train,
+            "test" => &mut self.test,
+            other => return Err(JsError::new(&format!("{name}: unknown split {other:?} (train or test)"))),
+        };
+        target.extend(&chunk);
+        self.sampler.set_len(self.train.len());
+        Ok(chunk.len())
+    }
+
+    #[wasm_bindgen(getter, js_name = trainSize)]
+    pub fn train_size(&self) -> usize {
+        self.train.len()
+    }
+
+    #[wasm_bindgen(getter, js_name = testSize)]
+    pub fn test_size(&self) -> usize {
+        self.test.len()
+    }
+
+    /// Steps taken since the last reset.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> f64 {
+        self.trainer.steps() as f64
+    }
+
+    /// The epoch the next batch belongs to (0-based).
+    #[wasm_bindgen(getter)]
+    pub fn epoch(&self) -> usize {
+        self.sampler.next_epoch()
+    }
+
+    /// True once the configured number of epochs has been trained.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> bool {
+        self.sampler.next_epoch() >= self.config.epochs
+    }
+
+    /// Runs up to `batches` training steps and returns
+    /// `{batches: [{step, epoch, batchSize, loss, accuracy}], step, epoch, done}`.
+    /// Stops early when the epochs are done. A step that diverges throws;
+    /// the weights are those before it.
+    #[wasm_bindgen(js_name = trainStep)]
+    pub fn train_step(&mut self, batches: usize) -> Result<JsValue, JsError> {
+        if self.train.is_empty() {
+            return Err(JsError::new("there is no training data yet: wait for the first chunk"));
+        }
+        let mut report = Vec::with_capacity(batches);
+        for _ in 0..batches {
+            let epoch = self.sampler.next_epoch();
+            if epoch >= self.config.epochs {
+                break;
+            }
+            if epoch != self.sampler.epoch() || self.trainer.steps() == 0 {
+                self.trainer.set_learning_rate(self.config.learning_rate_at(epoch)).map_err(js_error)?;
+            }
+            let (epoch, indices) = self.sampler.next_batch(self.config.batch_size, self.trainer.rng());
+            let (x, labels) = self.train.batch(&indices);
+            report.push(self.trainer.train_batch(x, &labels, epoch).map_err(js_error)?);
+        }
+        Ok(to_js(&StepReport {
+            batches: report,
+            step: self.trainer.steps(),
+            epoch: self.sampler.next_epoch(),
+            done: self.done(),
+        }))
+    }
+
+    /// Loss, accuracy and confusion matrix on the test split (its first
+    /// `limit` images, if given): `{step, examples, loss, accuracy, confusion}`.
+    pub fn evaluate(&mut self, limit: Option<usize>) -> Result<JsValue, JsError> {
+        if self.test.is_empty() {
+            return Err(JsError::new("there is no test data yet"));
+        }
+        let metrics = match limit {
+            Some(n) if n < self.test.len() => self.trainer.evaluate(&self.test.take(n)),
+            _ => self.trainer.evaluate(&self.test),
+        }
+        .map_err(js_error)?;
+        Ok(to_js(&metrics))
+    }
+
+    /// The ten class probabilities for one image of 784 values in [0, 1]
+    /// (row-major 28×28, 0 = background).
+    pub fn predict(&mut self, pixels: &[f32]) -> Result<Vec<f32>, JsError> {
+        if pixels.len() != IMAGE_PIXELS {
+            return Err(JsError::new(&format!("predict: expected 784 pixels, got {}", pixels.len())));
+        }
+        if let Some(bad) = pixels.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+            return Err(JsError::new(&format!("predict: pixel value {bad} is outside [0, 1]")));
+        }
+        let x = Array2::from_shape_vec((1, IMAGE_PIXELS), pixels.to_vec()).expect("length checked");
+        Ok(self.trainer.predict(x).into_raw_vec_and_offset().0)
+    }
+
+    /// Test images `start..start+count` with their labels and the network's
+    /// predictions: `{images (count·784 bytes), labels, predictions, confidences}`.
+    #[wasm_bindgen(js_name = testExamples)]
+    pub fn test_examples(&mut self, start: usize, count: usize) -> JsValue {
+        let end = (start + count).min(self.test.len());
+        let indices: Vec<usize> = (start.min(end)..end).collect();
+        let (x, labels) = self.test.batch(&indices);
+        let probabilities = self.trainer.predict(x); // (n, 10)
+        let predictions = argmax_rows(&probabilities);
+        let confidences = predictions.iter().enumerate().map(|(i, &p)| probabilities[[i, p]]).collect();
+        let images = indices.iter().flat_map(|&i| self.test.image(i).iter().copied()).collect();
+        to_js(&Examples {
+            images,
+            labels,
+            predictions: predictions.iter().map(|&p| p as u8).collect(),
+            confidences,
+        })
+    }
+
+    /// The model as a safetensors file.
+    #[wasm_bindgen(js_name = exportModel)]
+    pub fn export_model(&self) -> Vec<u8> {
+        model_io::to_safetensors(self.trainer.network())
+    }
+
+    /// Replaces the model with one from a safetensors file (e.g. the
+    /// pretrained one). Training restarts its step count from there. On any
+    /// error the current model stays.
+    #[wasm_bindgen(js_name = importModel)]
+    pub fn import_model(&mut self, bytes: &[u8], name: &str) -> Result<(), JsError> {
+        let network = model_io::from_safetensors(bytes, name).map_err(js_error)?;
+        let matching = PRESET_NAMES.iter().filter_map(|n| preset(n)).find(|p| &p.spec == network.spec());
+        let config = matching.as_ref().map_or_else(|| self.config.clone(), |p| p.train.clone());
+        self.trainer = Trainer::from_network(network, &config).map_err(js_error)?;
+        self.config = config;
+        self.preset = matching;
+        self.sampler = BatchSampler::new(self.train.len());
+        Ok(())
+    }
+
+    /// The architecture, as JSON.
+    pub fn spec(&self) -> String {
+        self.trainer.network().spec().to_json()
+    }
+}
+
+fn find_preset(name: &str) -> Result<Preset, JsError> {
+    preset(name).ok_or_else(|| {
+        JsError::new(&format!("unknown model {name:?}; choose one of {}", PRESET_NAMES.join(", ")))
+    })
+}
