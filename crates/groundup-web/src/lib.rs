@@ -129,7 +129,10 @@ impl WebTrainer {
     /// rate takes effect at the next step; a new optimizer starts with fresh
     /// state; the seed applies at the next [`reset`](Self::reset).
     pub fn configure(&mut self, settings: JsValue) -> Result<(), JsError> {
-        let s: Settings = serde_wasm_bindgen::from_value(settings).map_err(js_error)?;
+        // Through serde_json, so that an unknown key ("momentum") is refused
+        // rather than silently ignored.
+        let json: serde_json::Value = serde_wasm_bindgen::from_value(settings).map_err(js_error)?;
+        let s: Settings = serde_json::from_value(json).map_err(|e| js_error(format!("settings: {e}")))?;
         let mut config = self.config.clone();
         let lr = s.learning_rate.unwrap_or(config.optimizer.learning_rate());
         config.optimizer = match &s.optimizer {
@@ -265,7 +268,15 @@ impl WebTrainer {
             return Err(JsError::new(&format!("predict: pixel value {bad} is outside [0, 1]")));
         }
         let x = Array2::from_shape_vec((1, IMAGE_PIXELS), pixels.to_vec()).expect("length checked");
-        Ok(self.trainer.predict(x).into_raw_vec_and_offset().0)
+        let probabilities = self.trainer.predict(x).into_raw_vec_and_offset().0;
+        // The training guard keeps weights finite, but finite weights can
+        // still overflow on some input; never hand a NaN to a chart.
+        if probabilities.iter().any(|p| !p.is_finite()) {
+            return Err(JsError::new(
+                "the model's output for this image is not a finite number; press Reset",
+            ));
+        }
+        Ok(probabilities)
     }
 
     /// Test images `start..start+count` with their labels and the network's

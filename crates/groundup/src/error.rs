@@ -42,10 +42,10 @@ pub enum ModelError {
 pub enum TrainError {
     #[error(
         "training diverged at step {step}: the {what} became {value} (not a finite number). \
-         The step was rejected and the weights are as they were before it. \
-         Try a smaller learning rate (now {learning_rate})."
+         The step was refused; the weights are those after step {weights_from_step}, the last \
+         known to give a finite loss. Try a smaller learning rate (now {learning_rate})."
     )]
-    Diverged { step: u64, what: String, value: String, learning_rate: f64 },
+    Diverged { step: u64, what: String, value: String, weights_from_step: u64, learning_rate: f64 },
     #[error(transparent)]
     Config(#[from] ConfigError),
 }

@@ -7,11 +7,21 @@
 //! whole test set is run through without learning (paper §4.2.3).
 //!
 //! **The divergence guard.** The paper's CNN "suddenly spikes and the
-//! gradient generates a lot of NaNs" (§5). Here a step whose loss or
-//! gradient is not a finite number is refused before it touches a weight,
-//! and a step that would leave a weight non-finite is undone from a copy
-//! taken just before it; either way [`Trainer::train_batch`] returns
-//! [`TrainError::Diverged`] naming the step, and the model is the last good one.
+//! gradient generates a lot of NaNs" (§5). Here no step can leave a NaN
+//! behind. Before every update the trainer copies the weights (and the
+//! optimizer's state): they have just produced a finite loss, so they are
+//! *known good*. Then:
+//!
+//! - a non-finite **gradient** refuses the step; the weights stay as they were
+//!   (they gave a finite loss);
+//! - a non-finite **weight** after the update undoes it from the copy;
+//! - a non-finite **loss** means the current weights themselves have blown
+//!   up (the last update made them overflow in the forward pass), so they are
+//!   replaced by the copy — the weights before that update, the last ones
+//!   that gave a finite loss.
+//!
+//! Each returns [`TrainError::Diverged`] naming the step and the step the
+//! weights now belong to, and suggesting a smaller learning rate.
 
 use std::time::Instant;
 
@@ -151,8 +161,9 @@ pub struct Trainer {
     reduction: Reduction,
     rng: Xoshiro256PlusPlus,
     steps: u64,
-    /// Weights and optimizer as they were before the current step, to undo it.
-    backup: Option<(Vec<ArrayD<f32>>, Optimizer<f32>)>,
+    /// Weights and optimizer as they were before the last update — the last
+    /// weights known to give a finite loss — and the step count they belong to.
+    backup: Option<(Vec<ArrayD<f32>>, Optimizer<f32>, u64)>,
 }
 
 impl Trainer {
@@ -228,6 +239,10 @@ impl Trainer {
         epoch: usize,
     ) -> Result<BatchMetrics, TrainError> {
         assert_eq!(x.nrows(), labels.len(), "one label per image");
+        if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
+            // Bad input, not bad weights: refuse it and touch nothing.
+            return Err(ConfigError::new("training batch", format!("contains the pixel value {bad}")).into());
+        }
         let step = self.steps + 1;
         let objective = self.network.spec().objective;
         self.network.zero_grad();
@@ -235,6 +250,9 @@ impl Trainer {
         let targets = one_hot(labels, output.ncols()); // (N, K)
         let loss = objective.evaluate(&output, &targets, self.reduction);
         if !loss.loss.is_finite() {
+            if self.backup.is_some() {
+                self.restore_backup();
+            }
             return Err(self.diverged(step, "loss", loss.loss));
         }
         self.network.backward(loss.grad);
@@ -284,24 +302,27 @@ impl Trainer {
         let params = self.network.params();
         match &mut self.backup {
             // Reuse the buffers: after the first step this is only a memcpy.
-            Some((values, optimizer)) => {
+            Some((values, optimizer, steps)) => {
                 for (dst, src) in values.iter_mut().zip(&params) {
                     dst.assign(&src.value);
                 }
                 optimizer.clone_from(&self.optimizer);
+                *steps = self.steps;
             }
             None => {
-                self.backup = Some((params.iter().map(|p| p.value.clone()).collect(), self.optimizer.clone()))
+                let values = params.iter().map(|p| p.value.clone()).collect();
+                self.backup = Some((values, self.optimizer.clone(), self.steps));
             }
         }
     }
 
     fn restore_backup(&mut self) {
-        let (values, optimizer) = self.backup.as_ref().expect("a backup is taken before every step");
+        let (values, optimizer, steps) = self.backup.as_ref().expect("restore follows a backup");
         for (p, v) in self.network.params_mut().into_iter().zip(values) {
             p.value.assign(v);
         }
         self.optimizer = optimizer.clone();
+        self.steps = *steps;
     }
 
     fn diverged(&mut self, step: u64, what: &str, value: f32) -> TrainError {
@@ -310,6 +331,7 @@ impl Trainer {
             step,
             what: what.to_string(),
             value: value.to_string(),
+            weights_from_step: self.steps,
             learning_rate: self.learning_rate(),
         }
     }
@@ -347,6 +369,7 @@ pub fn evaluate(network: &mut Network<f32>, data: &Dataset) -> Result<EvalMetric
                 step: 0,
                 what: "evaluation loss".into(),
                 value: loss.loss.to_string(),
+                weights_from_step: 0,
                 learning_rate: f64::NAN,
             });
         }

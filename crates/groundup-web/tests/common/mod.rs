@@ -1,0 +1,199 @@
+//! The checks of the bindings, run both on a page and inside a dedicated
+//! worker (where the real app runs them). Each is a plain function; the
+//! test files wrap them in `#[wasm_bindgen_test]`.
+
+use groundup_web::WebTrainer;
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsError, JsValue};
+
+const SAMPLE_TRAIN: &[u8] = include_bytes!("../../../../data/sample/train.csv.gz");
+const SAMPLE_TEST: &[u8] = include_bytes!("../../../../data/sample/test.csv.gz");
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Batch {
+    step: u64,
+    loss: f64,
+    accuracy: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    batches: Vec<Batch>,
+    step: u64,
+    done: bool,
+}
+
+#[derive(Deserialize)]
+struct Eval {
+    examples: usize,
+    accuracy: f64,
+    loss: f64,
+    confusion: Confusion,
+}
+
+#[derive(Deserialize)]
+struct Confusion {
+    counts: Vec<Vec<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Settings {
+    preset: String,
+    learning_rate: f64,
+    batch_size: usize,
+}
+
+/// The message a thrown `Error` carries to JavaScript.
+fn message(e: JsError) -> String {
+    let value: JsValue = e.into();
+    value.dyn_into::<js_sys::Error>().expect("JsError is an Error").message().into()
+}
+
+/// JSON as a plain JS object, as the page passes settings (serde's default
+/// would make a `Map`).
+fn js_object(value: &serde_json::Value) -> Result<JsValue, serde_wasm_bindgen::Error> {
+    use serde::Serialize;
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+}
+
+fn loaded(preset: &str) -> WebTrainer {
+    let mut t = WebTrainer::new(preset).expect("preset exists");
+    assert_eq!(t.add_chunk("train", "train.csv.gz", SAMPLE_TRAIN).expect("sample parses"), 500);
+    assert_eq!(t.add_chunk("test", "test.csv.gz", SAMPLE_TEST).expect("sample parses"), 200);
+    t
+}
+
+fn step(t: &mut WebTrainer, k: usize) -> Report {
+    serde_wasm_bindgen::from_value(t.train_step(k).map_err(message).expect("step")).expect("report shape")
+}
+
+fn settings(t: &WebTrainer) -> Settings {
+    serde_wasm_bindgen::from_value(t.settings()).expect("settings shape")
+}
+
+pub fn unknown_preset_is_refused() {
+    let e = WebTrainer::new("resnet").err().expect("no such preset");
+    let m = message(e);
+    assert!(m.contains("resnet") && m.contains("cnn"), "{m}");
+}
+
+pub fn chunks_load_and_bad_rows_change_nothing() {
+    let mut t = loaded("cnn");
+    assert_eq!((t.train_size(), t.test_size()), (500, 200));
+    let bad = b"3,0,0\n".to_vec();
+    let m = message(t.add_chunk("train", "train-07.csv.gz", &bad).err().expect("short row"));
+    assert!(m.contains("train-07.csv.gz") && m.contains("line 1"), "{m}");
+    let m = message(t.add_chunk("validation", "x.csv", SAMPLE_TEST).err().expect("no such split"));
+    assert!(m.contains("validation"), "{m}");
+    assert_eq!((t.train_size(), t.test_size()), (500, 200), "a failed chunk adds nothing");
+}
+
+pub fn training_lowers_the_loss() {
+    let mut t = loaded("cnn");
+    t.configure(js_object(&serde_json::json!({"batchSize": 32, "epochs": 10})).unwrap()).unwrap();
+    let first = step(&mut t, 5);
+    assert_eq!(first.batches.len(), 5);
+    assert_eq!(first.step, 5);
+    let mut last = first.batches.iter().map(|b| b.loss).sum::<f64>() / 5.0;
+    let start = last;
+    for _ in 0..10 {
+        let r = step(&mut t, 5);
+        assert!(r.batches.iter().all(|b| b.loss.is_finite() && (0.0..=1.0).contains(&b.accuracy)));
+        last = r.batches.iter().map(|b| b.loss).sum::<f64>() / r.batches.len() as f64;
+    }
+    assert!(last < start * 0.7, "loss {start} → {last} should fall");
+    let eval: Eval = serde_wasm_bindgen::from_value(t.evaluate(None).map_err(message).unwrap()).unwrap();
+    assert_eq!(eval.examples, 200);
+    assert!(eval.loss.is_finite() && eval.accuracy > 0.3, "accuracy {}", eval.accuracy);
+    let total: u32 = eval.confusion.counts.iter().flatten().sum();
+    assert_eq!(total, 200);
+}
+
+pub fn epochs_end_training() {
+    let mut t = loaded("mlp");
+    t.configure(js_object(&serde_json::json!({"epochs": 1, "batchSize": 100})).unwrap()).unwrap();
+    let r = step(&mut t, 50);
+    assert_eq!(r.batches.len(), 5, "500 images in batches of 100 is 5 steps per epoch");
+    assert!(r.done && t.done());
+    assert!(step(&mut t, 3).batches.is_empty(), "nothing to do once done");
+    t.reset().unwrap();
+    assert!(!t.done());
+}
+
+pub fn invalid_settings_change_nothing() {
+    let mut t = loaded("cnn");
+    let before = settings(&t);
+    for bad in [
+        serde_json::json!({"learningRate": -1.0}),
+        serde_json::json!({"learningRate": 1e9}),
+        serde_json::json!({"batchSize": 0}),
+        serde_json::json!({"epochs": 0, "learningRate": 0.01}),
+        serde_json::json!({"optimizer": "rmsprop"}),
+        serde_json::json!({"momentum": 0.5}),
+    ] {
+        let e = t.configure(js_object(&bad).unwrap()).err();
+        assert!(e.is_some(), "{bad} must be refused");
+    }
+    let m = message(t.configure(js_object(&serde_json::json!({"learningRate": 0})).unwrap()).err().unwrap());
+    assert!(m.contains("learning rate"), "{m}");
+    let after = settings(&t);
+    assert_eq!((after.learning_rate, after.batch_size), (before.learning_rate, before.batch_size));
+    assert_eq!(after.preset, "cnn");
+}
+
+pub fn predictions_are_probabilities() {
+    let mut t = loaded("cnn");
+    let p = t.predict(&[0.5; 784]).map_err(message).unwrap();
+    assert_eq!(p.len(), 10);
+    assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4 && p.iter().all(|v| v.is_finite() && *v >= 0.0));
+    assert!(message(t.predict(&[0.5; 10]).err().unwrap()).contains("784"));
+    assert!(message(t.predict(&[f32::NAN; 784]).err().unwrap()).contains("outside"));
+}
+
+pub fn models_round_trip_and_bad_files_keep_the_model() {
+    let mut t = loaded("cnn");
+    step(&mut t, 5);
+    let image: Vec<f32> = (0..784).map(|i| (i % 7) as f32 / 7.0).collect();
+    let before = t.predict(&image).unwrap();
+    let bytes = t.export_model();
+
+    let mut other = WebTrainer::new("mlp").unwrap();
+    other.import_model(&bytes, "cnn.safetensors").map_err(message).unwrap();
+    assert_eq!(other.predict(&image).unwrap(), before, "same weights, same prediction");
+    assert_eq!(settings(&other).preset, "cnn", "a preset's spec is recognised");
+
+    let m = message(t.import_model(&bytes[..bytes.len() / 2], "half.safetensors").err().unwrap());
+    assert!(m.contains("half.safetensors"), "{m}");
+    assert!(t.import_model(b"not a model", "junk.bin").is_err());
+    assert_eq!(t.predict(&image).unwrap(), before, "a failed import keeps the current model");
+}
+
+pub fn divergence_is_refused_and_rolled_back() {
+    // A ReLU net under plain SGD at the largest allowed step blows up within
+    // a few steps; the guard must refuse the step and restore weights that
+    // still give finite outputs.
+    let mut t = loaded("mlp");
+    let settings = serde_json::json!({"optimizer": "sgd", "learningRate": 10.0, "batchSize": 10});
+    t.configure(js_object(&settings).unwrap()).unwrap();
+    let image = vec![0.3f32; 784];
+    for _ in 0..50 {
+        match t.train_step(1) {
+            Ok(r) => {
+                let r: Report = serde_wasm_bindgen::from_value(r).unwrap();
+                assert!(r.batches.iter().all(|b| b.loss.is_finite()));
+            }
+            Err(e) => {
+                let m = message(e);
+                assert!(m.contains("diverged") && m.contains("learning rate"), "{m}");
+                let p = t.predict(&image).map_err(message).expect("rolled-back weights predict");
+                assert!(p.iter().all(|v| v.is_finite()));
+                assert!(m.contains(&format!("after step {}", t.step())), "{m} / step {}", t.step());
+                return;
+            }
+        }
+    }
+    panic!("SGD at lr 10 on a ReLU net should diverge within 50 steps");
+}
