@@ -41,11 +41,17 @@ pub enum ModelError {
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum TrainError {
     #[error(
-        "training diverged at step {step}: the {what} became {value} (not a finite number). \
+        "training diverged at step {step}: the {what} became {value}. \
          The step was refused; the weights are those after step {weights_from_step}, the last \
          known to give a finite loss. Try a smaller learning rate (now {learning_rate})."
     )]
     Diverged { step: u64, what: String, value: String, weights_from_step: u64, learning_rate: f64 },
+    /// The network's output was not finite on some input it was evaluated on.
+    #[error(
+        "the model's output for {what} is not a finite number: its weights have grown too large. \
+         Reset it, or train with a smaller learning rate."
+    )]
+    NonFiniteOutput { what: String },
     #[error(transparent)]
     Config(#[from] ConfigError),
 }

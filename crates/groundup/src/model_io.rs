@@ -21,7 +21,7 @@
 use std::path::Path;
 
 use ndarray::ArrayD;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, SafeTensors};
 
 use crate::{ModelError, ModelSpec, Network};
 
@@ -29,23 +29,39 @@ pub const FORMAT: &str = "groundup-model";
 pub const VERSION: &str = "1";
 
 /// The model as safetensors bytes.
+///
+/// The header is written here rather than by the `safetensors` crate, whose
+/// metadata map iterates in a random order: written this way the same
+/// model always gives the same bytes (and the same sha256). Reading goes
+/// through the crate, so its validation checks every file we write.
 pub fn to_safetensors(network: &Network<f32>) -> Vec<u8> {
     let named = network.named_params();
-    let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = named
-        .iter()
-        .map(|(name, p)| {
-            let data = p.value.iter().flat_map(|v| v.to_le_bytes()).collect();
-            (name.clone(), data, p.value.shape().to_vec())
-        })
-        .collect();
-    let views = bytes.iter().map(|(name, data, shape)| {
-        (name.as_str(), TensorView::new(Dtype::F32, shape.clone(), data).expect("shape matches data"))
-    });
-    let mut metadata = hashbrown::HashMap::new();
-    metadata.insert("format".to_string(), FORMAT.to_string());
-    metadata.insert("version".to_string(), VERSION.to_string());
-    metadata.insert("spec".to_string(), network.spec().to_json());
-    safetensors::serialize(views, Some(metadata)).expect("f32 tensors always serialise")
+    // serde_json's map keeps keys sorted: a canonical header.
+    let mut header = serde_json::Map::new();
+    header.insert(
+        "__metadata__".into(),
+        serde_json::json!({"format": FORMAT, "version": VERSION, "spec": network.spec().to_json()}),
+    );
+    let mut offset = 0;
+    for (name, p) in &named {
+        let end = offset + p.value.len() * 4;
+        let info =
+            serde_json::json!({"dtype": "F32", "shape": p.value.shape(), "data_offsets": [offset, end]});
+        header.insert(name.clone(), info);
+        offset = end;
+    }
+    let mut header = serde_json::to_vec(&header).expect("a JSON map always serialises");
+    // The format lets the header be padded with spaces; 8-byte alignment
+    // lets readers view the f32 data in place.
+    header.resize(header.len().next_multiple_of(8), b' ');
+
+    let mut bytes = Vec::with_capacity(8 + header.len() + offset);
+    bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&header);
+    for (_, p) in &named {
+        bytes.extend(p.value.iter().flat_map(|v| v.to_le_bytes()));
+    }
+    bytes
 }
 
 /// A model from safetensors bytes; `source_name` (a file name) goes into errors.

@@ -112,7 +112,9 @@ impl LayerSpec {
                     ));
                 };
                 check_range("units", units, 1, 65_536)?;
-                Ok((vec![units], inputs * units + if bias { units } else { 0 }))
+                let weights =
+                    checked_product(&[inputs, units]).and_then(|w| w.checked_add(units * bias as usize));
+                Ok((vec![units], weights.ok_or_else(too_many_weights)?))
             }
             LayerSpec::Conv2d { filters, kernel, padding, bias, .. } => {
                 let [c, h, w] = *input else {
@@ -127,7 +129,9 @@ impl LayerSpec {
                 }
                 let pad = padding.amount(kernel);
                 let (ho, wo) = (h + 2 * pad + 1 - kernel, w + 2 * pad + 1 - kernel);
-                let weights = filters * c * kernel * kernel + if bias { filters } else { 0 };
+                let weights = checked_product(&[filters, c, kernel, kernel])
+                    .and_then(|w| w.checked_add(filters * bias as usize))
+                    .ok_or_else(too_many_weights)?;
                 Ok((vec![filters, ho, wo], weights))
             }
             LayerSpec::MaxPool2d { size } => {
@@ -139,7 +143,7 @@ impl LayerSpec {
                 check_range("size", size, 1, h.min(w))?;
                 Ok((vec![c, h / size, w / size], 0))
             }
-            LayerSpec::Flatten => Ok((vec![input.iter().product()], 0)),
+            LayerSpec::Flatten => Ok((vec![checked_product(input).ok_or("input too large")?], 0)),
             LayerSpec::Sigmoid | LayerSpec::Relu => Ok((input.to_vec(), 0)),
             LayerSpec::LeakyRelu { alpha } => {
                 if !(0.0..1.0).contains(&alpha) {
@@ -149,6 +153,16 @@ impl LayerSpec {
             }
         }
     }
+}
+
+/// The product of `dims`, or `None` if it does not fit a `usize` (on wasm32,
+/// 4·10⁹): a hostile spec must be refused, not wrap around to a small size.
+fn checked_product(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+}
+
+fn too_many_weights() -> String {
+    format!("the layer would have more than {MAX_PARAMETERS} weights")
 }
 
 fn check_range(name: &str, value: usize, min: usize, max: usize) -> Result<(), String> {
@@ -162,7 +176,7 @@ fn check_range(name: &str, value: usize, min: usize, max: usize) -> Result<(), S
 impl ModelSpec {
     /// Numbers in one example: 784 for MNIST.
     pub fn input_size(&self) -> usize {
-        self.input.iter().product()
+        checked_product(&self.input).unwrap_or(usize::MAX)
     }
 
     /// The shape after each layer (so `shapes()[i]` is layer i's output), or
@@ -189,7 +203,7 @@ impl ModelSpec {
         for (i, layer) in self.layers.iter().enumerate() {
             let field = || format!("layer {i} ({})", layer.kind());
             let (next, weights) = layer.infer(&shape).map_err(|m| ConfigError::new(field(), m))?;
-            let size: usize = next.iter().product();
+            let size = checked_product(&next).unwrap_or(usize::MAX);
             if size == 0 || size > MAX_ACTIVATIONS {
                 return Err(ConfigError::new(
                     field(),

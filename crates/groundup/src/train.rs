@@ -282,10 +282,22 @@ impl Trainer {
     }
 
     /// Loss, accuracy and confusion matrix over all of `data`, without learning.
+    ///
+    /// If the output overflows (the weights grew too large for f32 — the
+    /// last accepted step before a divergence can leave them so), this is a
+    /// divergence at the next step: the error names it and the learning rate.
     pub fn evaluate(&mut self, data: &Dataset) -> Result<EvalMetrics, TrainError> {
-        let mut metrics = evaluate(&mut self.network, data)?;
-        metrics.step = self.steps;
-        Ok(metrics)
+        match evaluate(&mut self.network, data) {
+            Ok(metrics) => Ok(EvalMetrics { step: self.steps, ..metrics }),
+            Err(TrainError::NonFiniteOutput { what }) => Err(TrainError::Diverged {
+                step: self.steps + 1,
+                what: format!("loss on {what}"),
+                value: "NaN or infinite".into(),
+                weights_from_step: self.steps,
+                learning_rate: self.learning_rate(),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     fn first_non_finite(
@@ -365,13 +377,7 @@ pub fn evaluate(network: &mut Network<f32>, data: &Dataset) -> Result<EvalMetric
         let targets = one_hot(&labels, output.ncols());
         let loss = objective.evaluate(&output, &targets, Reduction::Sum);
         if !loss.loss.is_finite() {
-            return Err(TrainError::Diverged {
-                step: 0,
-                what: "evaluation loss".into(),
-                value: loss.loss.to_string(),
-                weights_from_step: 0,
-                learning_rate: f64::NAN,
-            });
+            return Err(TrainError::NonFiniteOutput { what: format!("{} evaluation images", data.len()) });
         }
         total_loss += f64::from(loss.loss) * labels.len() as f64;
         for (&p, &l) in argmax_rows(&loss.prediction).iter().zip(&labels) {

@@ -398,8 +398,6 @@ fn im2col_into_reuses_a_buffer_without_leaking_values() {
 // A buffer whose *dimensions* match but that was filled for another geometry (here 7×7, k 3,
 // no padding → (9, 25), the same as 5×5, k 3, pad 1) must not leak its values into the padding taps.
 #[test]
-#[ignore = "bug: im2col_into keeps stale values in padding taps when a reused buffer has matching \
-            dimensions but came from another image size / padding (kernels/im2col.rs)"]
 fn im2col_into_with_same_dims_other_geometry_does_not_leak() {
     let mut r = rng(25);
     let mut buffer = Array2::zeros((0, 0));

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 // ---------------------------------------------------------------------------
 
 /// One tensor of a file: name, dtype string, shape, raw little-endian bytes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct RawTensor {
     name: String,
     dtype: String,
@@ -28,8 +28,8 @@ struct RawTensor {
     data: Vec<u8>,
 }
 
-/// A safetensors file taken apart.
-#[derive(Clone, Debug)]
+/// A safetensors file taken apart (metadata keys and tensors sorted by name).
+#[derive(Clone, Debug, PartialEq)]
 struct RawFile {
     metadata: Option<Map<String, Value>>,
     tensors: Vec<RawTensor>,
@@ -190,7 +190,18 @@ fn file_round_trip() {
         assert!(!path.with_extension("safetensors.tmp").exists(), "the temporary file is renamed away");
         let mut loaded = load(&path).unwrap();
         assert_same_model(&mut original, &mut loaded, name);
-        assert_eq!(std::fs::read(&*path).unwrap(), to_safetensors(&original), "file holds exactly the bytes");
+        let on_disk = RawFile::parse(&std::fs::read(&*path).unwrap());
+        assert_eq!(on_disk, RawFile::parse(&to_safetensors(&original)), "the file holds the model");
+    }
+}
+
+// Saving the same model twice gives the same bytes (reproducible files, checksums, diffs).
+#[test]
+fn saving_is_deterministic() {
+    let net = network("cnn", 4);
+    let first = to_safetensors(&net);
+    for _ in 0..8 {
+        assert!(to_safetensors(&net) == first, "same model, different bytes");
     }
 }
 

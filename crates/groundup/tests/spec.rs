@@ -186,8 +186,6 @@ fn absurd_sizes_are_refused() {
 // of 0 that slips through (release): 2^62 · 4 · 4 = 2^66 wraps to 0, and 4 filters · 2^62
 // channels wraps the weight count to 0.
 #[test]
-#[ignore = "bug: ModelSpec::shapes multiplies sides unchecked (input_size, conv weight count): \
-            overflow panics in debug and wraps to a tiny count in release (spec.rs)"]
 fn overflowing_sizes_are_refused_without_panicking() {
     let huge = 1usize << 62;
     let json = spec_json(

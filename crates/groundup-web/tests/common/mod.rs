@@ -197,3 +197,16 @@ pub fn divergence_is_refused_and_rolled_back() {
     }
     panic!("SGD at lr 10 on a ReLU net should diverge within 50 steps");
 }
+
+/// Wraps every check above in a `#[wasm_bindgen_test]`, once per test file.
+#[macro_export]
+macro_rules! binding_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            fn $name() {
+                common::$name();
+            }
+        )*
+    };
+}

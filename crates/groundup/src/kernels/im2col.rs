@@ -41,8 +41,8 @@ pub fn im2col<F: Real>(x: ArrayView4<F>, k: usize, pad: usize) -> Array2<F> {
 
 /// [`im2col`] into a buffer kept from the last call. A training step's
 /// columns are megabytes; writing them into the same memory every step
-/// saves the page faults of a fresh allocation. If the shape is unchanged,
-/// the padding taps are still zero from before, and only the others are written.
+/// saves the page faults of a fresh allocation. Every element is written,
+/// padding taps included, so nothing from the last call survives.
 pub fn im2col_into<F: Real>(x: ArrayView4<F>, k: usize, pad: usize, cols: &mut Array2<F>) {
     let (n, c, h, w) = x.dim();
     let (ho, wo) = (output_side(h, k, pad), output_side(w, k, pad));
@@ -57,12 +57,16 @@ pub fn im2col_into<F: Real>(x: ArrayView4<F>, k: usize, pad: usize, cols: &mut A
         let (x0, x1) = valid_range(wo, w, j, pad);
         for ni in 0..n {
             for y in 0..ho {
-                let Some(iy) = (y + i).checked_sub(pad).filter(|&iy| iy < h) else {
-                    continue; // this row of taps is in the top/bottom padding
-                };
                 let d = (ni * ho + y) * wo;
+                let out = &mut dst[d..d + wo];
+                let Some(iy) = (y + i).checked_sub(pad).filter(|&iy| iy < h) else {
+                    out.fill(F::zero()); // this row of taps is in the top/bottom padding
+                    continue;
+                };
                 let s = ((ni * c + ci) * h + iy) * w + x0 + j - pad;
-                dst[d + x0..d + x1].copy_from_slice(&src[s..s + (x1 - x0)]);
+                out[..x0].fill(F::zero()); // left padding
+                out[x0..x1].copy_from_slice(&src[s..s + (x1 - x0)]);
+                out[x1..].fill(F::zero()); // right padding
             }
         }
     }
