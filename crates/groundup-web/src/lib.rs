@@ -106,6 +106,24 @@ impl WebTrainer {
         })
     }
 
+    /// A network of any architecture (a [`ModelSpec`](groundup::ModelSpec)
+    /// as JSON), trained with the settings of preset `settings_from`; the
+    /// spec is validated and a bad one throws naming the layer.
+    #[wasm_bindgen(js_name = fromSpec)]
+    pub fn from_spec(spec_json: &str, settings_from: &str) -> Result<WebTrainer, JsError> {
+        let spec = groundup::ModelSpec::from_json(spec_json).map_err(js_error)?;
+        let config = find_preset(settings_from)?.train;
+        let trainer = Trainer::new(&spec, &config).map_err(js_error)?;
+        Ok(Self {
+            preset: None,
+            config,
+            trainer,
+            sampler: BatchSampler::new(0),
+            train: Dataset::new(),
+            test: Dataset::new(),
+        })
+    }
+
     /// The preset names, default first.
     #[wasm_bindgen(js_name = presetNames)]
     pub fn preset_names() -> Vec<String> {

@@ -8,6 +8,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 binding_tests!(
     unknown_preset_is_refused,
+    custom_specs_build_and_bad_ones_name_the_layer,
     chunks_load_and_bad_rows_change_nothing,
     training_lowers_the_loss,
     epochs_end_training,

@@ -80,6 +80,20 @@ pub fn unknown_preset_is_refused() {
     assert!(m.contains("resnet") && m.contains("cnn"), "{m}");
 }
 
+pub fn custom_specs_build_and_bad_ones_name_the_layer() {
+    let spec = r#"{"input": [784], "objective": "softmax_cross_entropy", "layers": [
+        {"type": "dense", "units": 625}, {"type": "sigmoid"},
+        {"type": "dense", "units": 625}, {"type": "sigmoid"},
+        {"type": "dense", "units": 10}]}"#;
+    let mut t = WebTrainer::from_spec(spec, "paper-mlp").map_err(message).expect("a valid spec");
+    assert_eq!(settings(&t).preset, "custom");
+    assert_eq!(settings(&t).batch_size, 500, "settings come from paper-mlp");
+    assert_eq!(t.predict(&[0.0; 784]).unwrap().len(), 10);
+    let bad = r#"{"input": [1, 28, 28], "objective": "softmax_cross_entropy", "layers": [{"type": "dense", "units": 10}]}"#;
+    let m = message(WebTrainer::from_spec(bad, "cnn").err().expect("dense on an image"));
+    assert!(m.contains("layer 0 (dense)"), "{m}");
+}
+
 pub fn chunks_load_and_bad_rows_change_nothing() {
     let mut t = loaded("cnn");
     assert_eq!((t.train_size(), t.test_size()), (500, 200));
