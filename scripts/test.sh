@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test, from a bare machine: formatting, lints, the Rust test suites,
-# and a cross-check of a saved model against an independent NumPy reader.
+# a cross-check of a saved model against an independent NumPy reader, the
+# JavaScript unit tests, and the page end to end in headless Chromium.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/ensure.sh"
@@ -17,3 +18,14 @@ say "saved models read by Python's safetensors + NumPy"
 ensure_cli
 ensure_python_packages
 bash scripts/check-model-interop.sh
+
+if [ -d www/tests ]; then
+    say "JavaScript unit tests (www/tests)"
+    node --test www/tests/
+fi
+
+say "the page: release build, then end-to-end tests in headless Chromium"
+bash scripts/build-page.sh
+ensure_chromium
+ensure_e2e_packages
+(cd e2e && npm test)

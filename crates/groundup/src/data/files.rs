@@ -94,11 +94,12 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DataErro
     tmp_name.push(".tmp");
     let tmp = Path::new(&tmp_name);
     let failed = |e| DataError::io(path.display().to_string(), e, "does its folder exist?");
-    let mut file = fs::File::create(tmp).map_err(failed)?;
-    file.write_all(bytes).map_err(failed)?;
-    // Flush to disk before the rename makes the file visible under its name.
-    file.sync_all().map_err(failed)?;
-    drop(file);
+    {
+        let mut file = fs::File::create(tmp).map_err(failed)?;
+        file.write_all(bytes).map_err(failed)?;
+        // Flush to disk before the rename makes the file visible under its name.
+        file.sync_all().map_err(failed)?;
+    } // closed here, before the rename
     fs::rename(tmp, path).map_err(failed)
 }
 
