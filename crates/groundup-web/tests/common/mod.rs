@@ -111,6 +111,7 @@ pub fn training_lowers_the_loss() {
     let first = step(&mut t, 5);
     assert_eq!(first.batches.len(), 5);
     assert_eq!(first.step, 5);
+    assert_eq!(first.batches.iter().map(|b| b.step).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
     let mut last = first.batches.iter().map(|b| b.loss).sum::<f64>() / 5.0;
     let start = last;
     for _ in 0..10 {
