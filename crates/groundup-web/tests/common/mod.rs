@@ -98,9 +98,9 @@ pub fn chunks_load_and_bad_rows_change_nothing() {
     let mut t = loaded("cnn");
     assert_eq!((t.train_size(), t.test_size()), (500, 200));
     let bad = b"3,0,0\n".to_vec();
-    let m = message(t.add_chunk("train", "train-07.csv.gz", &bad).err().expect("short row"));
+    let m = message(t.add_chunk("train", "train-07.csv.gz", &bad).expect_err("short row"));
     assert!(m.contains("train-07.csv.gz") && m.contains("line 1"), "{m}");
-    let m = message(t.add_chunk("validation", "x.csv", SAMPLE_TEST).err().expect("no such split"));
+    let m = message(t.add_chunk("validation", "x.csv", SAMPLE_TEST).expect_err("no such split"));
     assert!(m.contains("validation"), "{m}");
     assert_eq!((t.train_size(), t.test_size()), (500, 200), "a failed chunk adds nothing");
 }
