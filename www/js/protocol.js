@@ -1,0 +1,201 @@
+// Every message between the page (main.js) and the training worker
+// (worker.js), in one place.
+//
+// A message is a plain object `{ type, ...fields }` sent with postMessage.
+// Each entry of MESSAGES below names its direction, what it is for, and its
+// fields with their types (a trailing "?" marks a field that may be absent).
+// `message(type, fields)` builds one and throws if it does not fit its entry;
+// `check(data, direction)` validates one that arrived. Both sides use them,
+// so a typo or a missing field fails loudly at the sender instead of doing
+// nothing silently at the receiver.
+//
+// Lifecycle: the page creates the worker and waits for `ready` (messages
+// posted before the worker's handler is installed would be lost). It then
+// sends `loadModel` (the pretrained net) and `loadData` (the manifest).
+// Training runs in the worker in slices of ~40 ms; between slices the worker
+// reads its message queue, so `predict`, `pause` and `configure` (e.g. a new
+// learning rate) are served within one slice.
+
+export const TO_WORKER = 'to-worker';
+export const TO_PAGE = 'to-page';
+
+// Field types. Typed arrays are listed separately so that a plain array sent
+// where the worker expects Float32Array is caught.
+const TYPES = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number',
+  integer: (v) => Number.isInteger(v),
+  boolean: (v) => typeof v === 'boolean',
+  object: (v) => v !== null && typeof v === 'object' && !Array.isArray(v),
+  array: (v) => Array.isArray(v),
+  f32array: (v) => v instanceof Float32Array,
+  u8array: (v) => v instanceof Uint8Array,
+};
+
+export const MESSAGES = {
+  // ---- page → worker ----------------------------------------------------
+  loadModel: {
+    dir: TO_WORKER,
+    doc: 'Fetch a groundup safetensors model and import it (the pretrained net). Answer: `model` or `error`.',
+    fields: { url: 'string', name: 'string' },
+  },
+  loadData: {
+    dir: TO_WORKER,
+    doc: 'Fetch the manifest and every chunk it lists (cached, checked, gunzipped, parsed in Rust). Answers: `dataManifest`, `dataProgress`…, `dataError` per failed chunk.',
+    fields: { manifestUrl: 'string' },
+  },
+  setPreset: {
+    dir: TO_WORKER,
+    doc: 'Switch to an untrained net of another preset with its default settings. Answer: `model` (source "fresh") or `error`.',
+    fields: { preset: 'string' },
+  },
+  configure: {
+    dir: TO_WORKER,
+    doc: 'Change settings (all or nothing), also while training. `settings` holds any of optimizer, learningRate, batchSize, epochs, seed. Answer: `settings` or `configError`.',
+    fields: { settings: 'object' },
+  },
+  train: {
+    dir: TO_WORKER,
+    doc: 'Start or resume training (waits for the first training chunk if none is in). Answer: `state` running, then `training`/`evaluation` until it stops.',
+    fields: {},
+  },
+  pause: {
+    dir: TO_WORKER,
+    doc: 'Stop after the current slice, then evaluate on the full test set. Answer: `state` (reason "paused"), `evaluation`.',
+    fields: {},
+  },
+  reset: {
+    dir: TO_WORKER,
+    doc: 'Stop and start over with fresh untrained weights of `preset` (current settings kept when the preset is unchanged). Answer: `model` (source "fresh").',
+    fields: { preset: 'string' },
+  },
+  predict: {
+    dir: TO_WORKER,
+    doc: 'Class probabilities for a 28×28 image in [0, 1], or null to forget the last one. The worker keeps it and re-predicts after each evaluation. Answer: `prediction` with the same id.',
+    fields: { id: 'integer', pixels: 'f32array?' },
+  },
+
+  // ---- worker → page ----------------------------------------------------
+  ready: {
+    dir: TO_PAGE,
+    doc: 'The wasm module is loaded and the handler installed: the page may send now.',
+    fields: { presets: 'array', settings: 'object' },
+  },
+  model: {
+    dir: TO_PAGE,
+    doc: 'A new network is in place: "pretrained" (imported file), "fresh" (setPreset/reset). Charts restart.',
+    fields: { source: 'string', preset: 'string', settings: 'object', step: 'number', name: 'string?' },
+  },
+  settings: {
+    dir: TO_PAGE,
+    doc: 'The settings in force after a `configure`.',
+    fields: { settings: 'object' },
+  },
+  configError: {
+    dir: TO_PAGE,
+    doc: 'A `configure` was refused; `field` is the settings key it concerns (or "" if unknown), `message` the Rust error, which names the field.',
+    fields: { field: 'string', message: 'string', settings: 'object' },
+  },
+  dataManifest: {
+    dir: TO_PAGE,
+    doc: 'The manifest was read: rows and chunk count per split, and the data licence.',
+    fields: { train: 'object', test: 'object', licence: 'string', source: 'string' },
+  },
+  dataProgress: {
+    dir: TO_PAGE,
+    doc: 'Loading progress of one split: `fraction` 0..1, chunks done/failed/total, rows in memory.',
+    fields: {
+      split: 'string', fraction: 'number', chunksDone: 'integer', chunksFailed: 'integer',
+      chunks: 'integer', rows: 'integer', totalRows: 'integer', fromCache: 'integer',
+    },
+  },
+  dataError: {
+    dir: TO_PAGE,
+    doc: 'One chunk (or the manifest) could not be used. `message` names the chunk, and the line and column for a malformed row. Chunks already loaded stay.',
+    fields: { split: 'string', chunk: 'string', message: 'string' },
+  },
+  state: {
+    dir: TO_PAGE,
+    doc: 'Training started or stopped. `reason`: "started", "waiting" (no training data yet), "paused", "done", "diverged", "error", "reset"; `message` explains "done", "diverged" and "error" (the Rust error, e.g. "training diverged at step 5: …").',
+    fields: { running: 'boolean', reason: 'string', message: 'string?', step: 'number', epoch: 'integer' },
+  },
+  training: {
+    dir: TO_PAGE,
+    doc: 'One slice of training: per-batch `batches` [{step, loss, accuracy}] (finite values only), position, speed (images/s over the last ~3 s of training steps, evaluations not counted) and `elapsedMs`, the wall time spent training (evaluations included, pauses not) since the last reset.',
+    fields: {
+      batches: 'array', step: 'number', epoch: 'integer', epochs: 'integer',
+      imagesPerSecond: 'number', elapsedMs: 'number',
+    },
+  },
+  evaluation: {
+    dir: TO_PAGE,
+    doc: 'Test loss and accuracy at `step` on `examples` test images (`full`: all of them); `ms` is how long the worker spent on it.',
+    fields: { step: 'number', epoch: 'integer', examples: 'integer', loss: 'number', accuracy: 'number', full: 'boolean', ms: 'number' },
+  },
+  prediction: {
+    dir: TO_PAGE,
+    doc: 'Probabilities for the image of `predict` #id (null if it was cleared); `retrained` when it is a re-prediction by a newer net.',
+    fields: { id: 'integer', probabilities: 'array?', step: 'number', retrained: 'boolean' },
+  },
+  gallery: {
+    dir: TO_PAGE,
+    doc: 'Test images with the net\'s answers: some it gets right, some it gets wrong (each {index, label, prediction, confidence, pixels: Uint8Array(784)}), from the first `scanned` test images.',
+    fields: { step: 'number', correct: 'array', mistakes: 'array', scanned: 'integer' },
+  },
+  error: {
+    dir: TO_PAGE,
+    doc: 'A request failed (`request` is its type); the worker carries on.',
+    fields: { request: 'string', message: 'string' },
+  },
+};
+
+// Returns a list of problems (empty when the message fits its entry).
+function problems(data, direction) {
+  if (!TYPES.object(data) || typeof data.type !== 'string') {
+    return ['not a message object with a string `type`'];
+  }
+  const entry = MESSAGES[data.type];
+  if (!entry) return [`unknown message type "${data.type}"`];
+  if (direction && entry.dir !== direction) {
+    return [`"${data.type}" goes ${entry.dir}, not ${direction}`];
+  }
+  const found = [];
+  for (const [name, spec] of Object.entries(entry.fields)) {
+    const optional = spec.endsWith('?');
+    const type = optional ? spec.slice(0, -1) : spec;
+    const value = data[name];
+    if (value === undefined || value === null) {
+      if (!optional) found.push(`"${data.type}" needs field \`${name}\` (${type})`);
+    } else if (!TYPES[type](value)) {
+      found.push(`"${data.type}".${name} should be ${type}, got ${describe(value)}`);
+    }
+  }
+  for (const name of Object.keys(data)) {
+    if (name !== 'type' && !(name in entry.fields)) {
+      found.push(`"${data.type}" has no field \`${name}\``);
+    }
+  }
+  return found;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (ArrayBuffer.isView(value)) return value.constructor.name;
+  return typeof value;
+}
+
+/** Builds message `type` with `fields`; throws if it does not fit MESSAGES[type]. */
+export function message(type, fields = {}) {
+  const data = { type, ...fields };
+  const found = problems(data);
+  if (found.length) throw new Error(`protocol: ${found.join('; ')}`);
+  return data;
+}
+
+/** Validates an incoming message; returns it or throws naming what is wrong. */
+export function check(data, direction) {
+  const found = problems(data, direction);
+  if (found.length) throw new Error(`protocol: ${found.join('; ')}`);
+  return data;
+}

@@ -1,0 +1,486 @@
+// The training worker: owns the Rust `Trainer` (wasm), the data, and the
+// training loop, so the page never blocks on math. Messages: protocol.js.
+//
+// Training runs in slices of about SLICE_MS: `trainStep(k)` with k adapted
+// to the measured time per step, then a yield to the event loop so that
+// queued messages (predict, pause, a new learning rate) are handled before
+// the next slice. Evaluation happens every EVAL_EVERY_MS of training on a
+// test subset, and on the full test set at each epoch's end and on pause.
+
+import init, { Trainer } from '../groundup-web.js';
+import { TO_WORKER, check, message } from './protocol.js';
+import { fieldOfError } from './controls.js';
+import { ChunkError, loadChunk, loadManifest, loadOrder, openChunkCache } from './data-loader.js';
+
+const SLICE_MS = 40;
+const EVAL_EVERY_MS = 2500;
+const EVAL_SUBSET = 2000;
+const GALLERY_EVERY_MS = 5000;
+const GALLERY_SCAN = 1000;
+const GALLERY_KEEP = 8;
+const SPEED_WINDOW_MS = 3000;
+
+let trainer = null;
+let running = false;
+let waitingForData = false;
+let steps = 1; // batches per slice, adapted to the time they take
+let lastPixels = null; // the last drawn image, re-predicted as the net learns
+let lastPredictId = 0;
+let sinceEvalMs = 0;
+let lastGalleryAt = -Infinity;
+let lastEpoch = 0;
+let elapsedBefore = 0; // wall time trained (with evaluations) before this run, since the last reset
+let runStartedAt = 0; // performance.now() when Train was last pressed
+let speedWindow = []; // [{ms, images}] of recent slices, for images/s
+
+const post = (type, fields) => self.postMessage(message(type, fields));
+const errorText = (e) => (e && e.message) || String(e);
+
+function settings() {
+  return trainer.settings();
+}
+
+function announceModel(source, name) {
+  post('model', {
+    source,
+    preset: settings().preset,
+    settings: settings(),
+    step: trainer.step,
+    ...(name ? { name } : {}),
+  });
+}
+
+function restartCounters() {
+  running = false;
+  waitingForData = false;
+  steps = 1;
+  sinceEvalMs = 0;
+  lastEpoch = 0;
+  elapsedBefore = 0;
+  speedWindow = [];
+  lastGalleryAt = -Infinity;
+}
+
+function postState(reason, text) {
+  post('state', {
+    running,
+    reason,
+    step: trainer.step,
+    epoch: trainer.epoch,
+    ...(text ? { message: text } : {}),
+  });
+}
+
+// ---- evaluation, gallery, re-prediction ---------------------------------
+
+// Evaluation, gallery and re-prediction run between training slices; an
+// error in one of them (Rust refuses a non-finite output, say) is reported
+// and must not end the training loop, so each catches its own.
+function evaluate(full) {
+  if (trainer.testSize === 0) return false;
+  let m;
+  const t0 = performance.now();
+  try {
+    m = trainer.evaluate(full ? undefined : EVAL_SUBSET);
+  } catch (e) {
+    post('error', { request: 'evaluate', message: errorText(e) });
+    return false;
+  } finally {
+    sinceEvalMs = 0;
+  }
+  // A non-finite loss cannot happen after the divergence guard, but a
+  // chart must never see one: send it only when finite.
+  if (Number.isFinite(m.loss) && Number.isFinite(m.accuracy)) {
+    post('evaluation', {
+      step: trainer.step,
+      epoch: trainer.epoch,
+      examples: m.examples,
+      loss: m.loss,
+      accuracy: m.accuracy,
+      full: m.examples === trainer.testSize,
+      ms: performance.now() - t0,
+    });
+  }
+  return true;
+}
+
+function gallery(force) {
+  const now = performance.now();
+  if (trainer.testSize === 0 || (!force && now - lastGalleryAt < GALLERY_EVERY_MS)) return;
+  lastGalleryAt = now;
+  try {
+    scanGallery();
+  } catch (e) {
+    post('error', { request: 'gallery', message: errorText(e) });
+  }
+}
+
+function scanGallery() {
+  const correct = [];
+  const mistakes = [];
+  const total = Math.min(GALLERY_SCAN, trainer.testSize);
+  const block = 250;
+  let scanned = 0;
+  // Scan in blocks and stop once both lists are full: a trained net makes
+  // ~1 mistake in 100, an untrained one ~9 in 10.
+  for (let start = 0; start < total && (correct.length < GALLERY_KEEP || mistakes.length < GALLERY_KEEP); start += block) {
+    const ex = trainer.testExamples(start, Math.min(block, total - start));
+    const n = ex.labels.length;
+    for (let i = 0; i < n; i++) {
+      const list = ex.predictions[i] === ex.labels[i] ? correct : mistakes;
+      if (list.length >= GALLERY_KEEP) continue;
+      list.push({
+        index: start + i,
+        label: ex.labels[i],
+        prediction: ex.predictions[i],
+        confidence: ex.confidences[i],
+        pixels: Uint8Array.from(ex.images.slice(i * 784, (i + 1) * 784)),
+      });
+    }
+    scanned += n;
+  }
+  post('gallery', { step: trainer.step, correct, mistakes, scanned });
+}
+
+function predictLast(retrained) {
+  if (!lastPixels) return;
+  let probabilities;
+  try {
+    probabilities = Array.from(trainer.predict(lastPixels));
+  } catch (e) {
+    post('error', { request: 'predict', message: errorText(e) });
+    return;
+  }
+  post('prediction', { id: lastPredictId, probabilities, step: trainer.step, retrained });
+}
+
+// After any evaluation: the gallery and the drawn digit follow the new net.
+function afterEvaluation(forceGallery) {
+  gallery(forceGallery);
+  predictLast(true);
+}
+
+// ---- the training loop --------------------------------------------------
+
+// Between slices the worker yields with a zero-delay message to itself
+// through a MessageChannel (setTimeout would be clamped to 4 ms after a few
+// nested calls). At most one slice is ever scheduled, so pressing Pause and
+// Train quickly cannot start a second training loop.
+const channel = new MessageChannel();
+let sliceScheduled = false;
+let waitTimer = 0;
+channel.port1.onmessage = () => {
+  sliceScheduled = false;
+  slice();
+};
+function scheduleSlice() {
+  if (sliceScheduled) return;
+  sliceScheduled = true;
+  channel.port2.postMessage(null);
+}
+
+const elapsedMs = () => elapsedBefore + (running ? performance.now() - runStartedAt : 0);
+
+function startTraining() {
+  if (running) return;
+  if (trainer.done) {
+    postState('done', `all ${settings().epochs} epochs are trained: press Reset to start again, or raise the epochs`);
+    return;
+  }
+  running = true;
+  runStartedAt = performance.now();
+  postState('started');
+  scheduleSlice();
+}
+
+function stopTraining(reason, text) {
+  if (running) elapsedBefore += performance.now() - runStartedAt;
+  running = false;
+  waitingForData = false;
+  postState(reason, text);
+}
+
+function slice() {
+  if (!running) return;
+  if (trainer.trainSize === 0) {
+    // Train was pressed before the first chunk arrived: wait for it.
+    if (!waitingForData) {
+      waitingForData = true;
+      postState('waiting', 'waiting for the first training chunk');
+    }
+    if (!waitTimer) {
+      waitTimer = setTimeout(() => {
+        waitTimer = 0;
+        scheduleSlice();
+      }, 100);
+    }
+    return;
+  }
+  if (waitingForData) {
+    waitingForData = false;
+    postState('started');
+  }
+
+  const t0 = performance.now();
+  let report;
+  try {
+    report = trainer.trainStep(steps);
+  } catch (e) {
+    const text = errorText(e);
+    // Rust rolled the weights back to before the failing step.
+    stopTraining(/diverge/i.test(text) ? 'diverged' : 'error', text);
+    if (evaluate(false)) afterEvaluation(true);
+    return;
+  }
+  const ms = performance.now() - t0;
+  const n = report.batches.length;
+
+  // Aim the next slice at SLICE_MS; move halfway each time so one slow
+  // slice (an evaluation, garbage collection) does not swing it far.
+  if (n > 0) {
+    const target = Math.max(1, Math.round((SLICE_MS * n) / Math.max(ms, 0.1)));
+    steps = Math.max(1, Math.min(1000, Math.round((steps + target) / 2)));
+  }
+
+  let images = 0;
+  const batches = [];
+  for (const b of report.batches) {
+    images += b.batchSize ?? b.batch_size ?? 0;
+    if (Number.isFinite(b.loss) && Number.isFinite(b.accuracy)) {
+      batches.push({ step: b.step, loss: b.loss, accuracy: b.accuracy });
+    }
+  }
+  sinceEvalMs += ms;
+  speedWindow.push({ ms, images });
+  let windowMs = speedWindow.reduce((s, w) => s + w.ms, 0);
+  while (speedWindow.length > 1 && windowMs - speedWindow[0].ms >= SPEED_WINDOW_MS) {
+    windowMs -= speedWindow.shift().ms;
+  }
+  const windowImages = speedWindow.reduce((s, w) => s + w.images, 0);
+  post('training', {
+    batches,
+    step: report.step,
+    epoch: report.epoch,
+    epochs: settings().epochs,
+    imagesPerSecond: windowMs > 0 ? (windowImages * 1000) / windowMs : 0,
+    elapsedMs: elapsedMs(),
+  });
+
+  if (report.done) {
+    evaluate(true);
+    afterEvaluation(true);
+    stopTraining('done', `finished ${settings().epochs} epochs`);
+    return;
+  }
+  if (report.epoch !== lastEpoch) {
+    lastEpoch = report.epoch;
+    evaluate(true);
+    afterEvaluation(true);
+  } else if (sinceEvalMs >= EVAL_EVERY_MS) {
+    if (evaluate(false)) afterEvaluation(false);
+  }
+  scheduleSlice();
+}
+
+// ---- data ---------------------------------------------------------------
+
+async function loadData(manifestUrl) {
+  let manifest;
+  try {
+    manifest = await loadManifest(manifestUrl);
+  } catch (e) {
+    post('dataError', { split: '', chunk: 'manifest.json', message: errorText(e) });
+    return;
+  }
+  post('dataManifest', {
+    train: { rows: manifest.train.rows, chunks: manifest.train.chunks.length },
+    test: { rows: manifest.test.rows, chunks: manifest.test.chunks.length },
+    licence: String(manifest.licence ?? ''),
+    source: String(manifest.source ?? ''),
+  });
+
+  const cache = await openChunkCache();
+  const progress = {};
+  for (const split of ['train', 'test']) {
+    progress[split] = {
+      chunks: manifest[split].chunks.length,
+      totalRows: manifest[split].rows,
+      done: 0,
+      failed: 0,
+      fromCache: 0,
+      fractions: new Map(),
+    };
+  }
+  const report = (split) => {
+    const p = progress[split];
+    let sum = 0;
+    for (const f of p.fractions.values()) sum += f;
+    post('dataProgress', {
+      split,
+      fraction: p.chunks ? Math.min(1, sum / p.chunks) : 1,
+      chunksDone: p.done,
+      chunksFailed: p.failed,
+      chunks: p.chunks,
+      rows: split === 'train' ? trainer.trainSize : trainer.testSize,
+      totalRows: p.totalRows,
+      fromCache: p.fromCache,
+    });
+  };
+  report('train');
+  report('test');
+
+  // Two downloads at a time; chunks are added to Rust in load order, so the
+  // data (and so a seeded run) is the same whichever download ends first.
+  const order = loadOrder(manifest);
+  const started = order.map(() => null);
+  const start = (i) => {
+    if (i >= order.length || started[i]) return;
+    const { split, chunk } = order[i];
+    const p = progress[split];
+    p.fractions.set(chunk.file, 0);
+    started[i] = loadChunk(manifestUrl, chunk, {
+      cache,
+      // Downloading is 90% of a chunk's bar, parsing the last 10%.
+      onBytes: (bytes) => {
+        p.fractions.set(chunk.file, 0.9 * (bytes / chunk.bytes));
+        report(split);
+      },
+    }).then(
+      (value) => ({ value }),
+      (error) => ({ error }),
+    );
+  };
+  start(0);
+  start(1);
+  for (let i = 0; i < order.length; i++) {
+    start(i + 1);
+    const { split, chunk } = order[i];
+    const p = progress[split];
+    const result = await started[i];
+    start(i + 2);
+    if (result.error) {
+      p.failed++;
+      const text = result.error instanceof ChunkError ? result.error.message : `${chunk.file}: ${errorText(result.error)}`;
+      post('dataError', { split, chunk: chunk.file, message: text });
+      report(split);
+      continue;
+    }
+    try {
+      const rows = trainer.addChunk(split, chunk.file, result.value.csv);
+      result.value.keep(); // not awaited: storing must not hold up training
+      p.done++;
+      if (result.value.fromCache) p.fromCache++;
+      p.fractions.set(chunk.file, 1);
+      if (rows !== chunk.rows) {
+        post('dataError', { split, chunk: chunk.file, message: `${chunk.file}: ${rows} rows, the manifest says ${chunk.rows} (the rows that were read are used)` });
+      }
+    } catch (e) {
+      // Rust's message names the chunk, the line and the column.
+      p.failed++;
+      post('dataError', { split, chunk: chunk.file, message: errorText(e) });
+    }
+    report(split);
+    // Once the test split is complete, show how good the current net is
+    // (the pretrained one at first) unless training will do so anyway. On
+    // the 2,000-image subset: the full set would hold up a first drawing's
+    // prediction for seconds.
+    if (split === 'test' && p.done + p.failed === p.chunks && !running) {
+      if (evaluate(false)) afterEvaluation(true);
+    }
+    // Let queued messages (a prediction, Train) through between chunks.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+// ---- message handling ---------------------------------------------------
+
+async function loadModel(url, name) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${name}: HTTP ${response.status} ${response.statusText}`.trim());
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  running = false;
+  trainer.importModel(bytes, name);
+  restartCounters();
+  announceModel('pretrained', name);
+  predictLast(true);
+  if (trainer.testSize > 0) {
+    evaluate(false);
+    gallery(true);
+  }
+}
+
+const handlers = {
+  async loadModel({ url, name }) {
+    await loadModel(url, name);
+  },
+  loadData({ manifestUrl }) {
+    // Not awaited: data keeps arriving while the worker serves other messages.
+    loadData(manifestUrl).catch((e) => post('dataError', { split: '', chunk: '', message: errorText(e) }));
+  },
+  setPreset({ preset }) {
+    trainer.setPreset(preset);
+    restartCounters();
+    announceModel('fresh');
+    predictLast(true);
+  },
+  configure({ settings: wanted }) {
+    try {
+      trainer.configure(wanted);
+      post('settings', { settings: settings() });
+    } catch (e) {
+      const text = errorText(e);
+      post('configError', { field: fieldOfError(text), message: text, settings: settings() });
+    }
+  },
+  train() {
+    startTraining();
+  },
+  pause() {
+    if (!running) return;
+    stopTraining('paused');
+    if (evaluate(true)) afterEvaluation(true);
+  },
+  reset({ preset }) {
+    if (settings().preset !== preset) {
+      trainer.setPreset(preset);
+    } else {
+      trainer.reset();
+    }
+    restartCounters();
+    postState('reset');
+    announceModel('fresh');
+    predictLast(true);
+  },
+  predict({ id, pixels }) {
+    lastPredictId = id;
+    lastPixels = pixels ?? null;
+    if (!lastPixels) {
+      post('prediction', { id, step: trainer.step, retrained: false });
+      return;
+    }
+    post('prediction', { id, probabilities: Array.from(trainer.predict(lastPixels)), step: trainer.step, retrained: false });
+  },
+};
+
+async function handle(event) {
+  let data;
+  try {
+    data = check(event.data, TO_WORKER);
+    await handlers[data.type](data);
+  } catch (e) {
+    post('error', { request: (data && data.type) || String(event.data && event.data.type), message: errorText(e) });
+  }
+}
+
+async function main() {
+  await init();
+  trainer = new Trainer(Trainer.presetNames()[0]);
+  self.onmessage = handle;
+  // Only now: anything the page posted before this line would have been lost.
+  post('ready', { presets: Trainer.presetNames(), settings: settings() });
+}
+
+main().catch((e) => {
+  // The page shows this; without wasm there is nothing else to do.
+  post('error', { request: 'startup', message: `could not start the training worker: ${errorText(e)}` });
+});
