@@ -82,7 +82,7 @@ ensure_wasm_opt() {
 }
 
 ensure_chromium() {
-    if [ ! -x /usr/bin/chromium ]; then
+    if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
         say "installing chromium and chromium-driver from Debian"
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test, from a bare machine: formatting, lints, the Rust test suites,
+# Every test, from a bare machine: formatting, lints, the Rust test suites
+# (natively and as wasm in headless Chromium),
 # a cross-check of a saved model against an independent NumPy reader, the
 # JavaScript unit tests, and the page end to end in headless Chromium.
 set -euo pipefail
@@ -13,6 +14,13 @@ say "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 say "cargo test"
 cargo test --workspace
+
+say "the wasm bindings: clippy for wasm32, tests on a page and in a worker (headless Chromium)"
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_chromium
+cargo clippy -p groundup -p groundup-web --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+bash scripts/test-wasm.sh
 
 say "saved models read by Python's safetensors + NumPy"
 ensure_cli
