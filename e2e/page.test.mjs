@@ -58,8 +58,16 @@ const DIGITS = {
   7: [[[0.3, 0.22], [0.7, 0.22], [0.58, 0.45], [0.45, 0.82]]],
 };
 
+// The answer about the finished drawing: the pad also asks about a stroke
+// while it is drawn (a short partial line looks like a blob, not a digit),
+// so wait until the page shows the answer to its latest request.
 async function readPrediction() {
-  await page.waitForFunction(() => /Prediction: \d \(\d+%\)/.test(document.getElementById('prediction').textContent));
+  await page.waitForTimeout(250); // past the pad's 100 ms throttle: the last request is out
+  await page.waitForFunction(
+    () =>
+      document.documentElement.dataset.answeredId === document.documentElement.dataset.drawingId &&
+      /Prediction: \d \(\d+%\)/.test(document.getElementById('prediction').textContent),
+  );
   const text = await page.locator('#prediction').textContent();
   const [, digit, percent] = /Prediction: (\d) \((\d+)%\)/.exec(text);
   return { digit: Number(digit), percent: Number(percent), text };

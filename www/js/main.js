@@ -145,6 +145,9 @@ function onImage(image) {
   lastImage = image;
   drawDigit(seenCanvas, image);
   predictId++;
+  // Which drawing the page last asked about, and (below) which one the text
+  // answers: equal once the answer to the finished drawing is shown.
+  document.documentElement.dataset.drawingId = String(predictId);
   predictSentAt = performance.now();
   send('predict', { id: predictId, ...(image ? { pixels: image } : {}) });
   // A cleared pad has no prediction: say so now, not when the worker
@@ -176,6 +179,7 @@ function showPrediction({ id, probabilities, retrained }) {
   for (let i = 1; i < 10; i++) if (probabilities[i] > probabilities[best]) best = i;
   // Re-predictions while training arrive every few seconds; the live region
   // speaks only when the answer changes (the bars show the rest).
+  document.documentElement.dataset.answeredId = String(id);
   if (retrained && best === shownDigit) return;
   shownDigit = best;
   predictionText.textContent = `Prediction: ${best} (${Math.round(probabilities[best] * 100)}%)`;

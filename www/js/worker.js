@@ -6,6 +6,9 @@
 // queued messages (predict, pause, a new learning rate) are handled before
 // the next slice. Evaluation happens every EVAL_EVERY_MS of training on a
 // test subset, and on the full test set at each epoch's end and on pause.
+// An evaluation also runs in pieces (EVAL_PIECE images between yields), so
+// that a drawing is answered within a piece even during a full evaluation;
+// training waits until it is complete, so all pieces see the same weights.
 
 import init, { Trainer } from '../groundup-web.js';
 import { TO_WORKER, check, message } from './protocol.js';
@@ -15,6 +18,7 @@ import { ChunkError, loadChunk, loadManifest, loadOrder, openChunkCache } from '
 const SLICE_MS = 40;
 const EVAL_EVERY_MS = 2500;
 const EVAL_SUBSET = 2000;
+const EVAL_PIECE = 500;
 const GALLERY_EVERY_MS = 5000;
 const GALLERY_SCAN = 1000;
 const GALLERY_KEEP = 8;
@@ -51,6 +55,7 @@ function announceModel(source, name) {
 }
 
 function restartCounters() {
+  evaluation = null; // it measured weights that are gone
   running = false;
   waitingForData = false;
   steps = 1;
@@ -76,32 +81,54 @@ function postState(reason, text) {
 // Evaluation, gallery and re-prediction run between training slices; an
 // error in one of them (Rust refuses a non-finite output, say) is reported
 // and must not end the training loop, so each catches its own.
-function evaluate(full) {
-  if (trainer.testSize === 0) return false;
-  let m;
+
+let evaluation = null; // the evaluation in progress, advanced piece by piece
+
+// Starts an evaluation on the full test set or the subset (replacing one in
+// progress); `then` runs when it completes.
+function evaluate(full, then = () => {}) {
+  if (trainer.testSize === 0) return;
+  const total = full ? trainer.testSize : Math.min(EVAL_SUBSET, trainer.testSize);
+  evaluation = { total, done: 0, lossSum: 0, correct: 0, ms: 0, then };
+  sinceEvalMs = 0;
+  scheduleSlice();
+}
+
+// One piece of the evaluation in progress; posts the result after the last.
+function evaluatePiece() {
+  const e = evaluation;
   const t0 = performance.now();
+  let m;
   try {
-    m = trainer.evaluate(full ? undefined : EVAL_SUBSET);
-  } catch (e) {
-    post('error', { request: 'evaluate', message: errorText(e) });
-    return false;
-  } finally {
-    sinceEvalMs = 0;
+    m = trainer.evaluateRange(e.done, Math.min(EVAL_PIECE, e.total - e.done));
+  } catch (error) {
+    evaluation = null;
+    post('error', { request: 'evaluate', message: errorText(error) });
+    return;
   }
+  e.ms += performance.now() - t0;
+  e.lossSum += m.loss * m.examples;
+  e.correct += Math.round(m.accuracy * m.examples);
+  e.done += m.examples;
+  if (m.examples > 0 && e.done < e.total) return;
+  evaluation = null;
+  sinceEvalMs = 0;
+  const loss = e.lossSum / Math.max(1, e.done);
+  const accuracy = e.correct / Math.max(1, e.done);
   // A non-finite loss cannot happen after the divergence guard, but a
   // chart must never see one: send it only when finite.
-  if (Number.isFinite(m.loss) && Number.isFinite(m.accuracy)) {
+  if (Number.isFinite(loss) && Number.isFinite(accuracy)) {
     post('evaluation', {
       step: trainer.step,
       epoch: trainer.epoch,
-      examples: m.examples,
-      loss: m.loss,
-      accuracy: m.accuracy,
-      full: m.examples === trainer.testSize,
-      ms: performance.now() - t0,
+      examples: e.done,
+      loss,
+      accuracy,
+      full: e.done === trainer.testSize,
+      ms: e.ms,
     });
   }
-  return true;
+  e.then();
 }
 
 function gallery(force) {
@@ -134,7 +161,7 @@ function scanGallery() {
         label: ex.labels[i],
         prediction: ex.predictions[i],
         confidence: ex.confidences[i],
-        pixels: Uint8Array.from(ex.images.slice(i * 784, (i + 1) * 784)),
+        pixels: ex.images.slice(i * 784, (i + 1) * 784),
       });
     }
     scanned += n;
@@ -201,6 +228,11 @@ function stopTraining(reason, text) {
 }
 
 function slice() {
+  if (evaluation) {
+    evaluatePiece();
+    scheduleSlice(); // the next piece, or training, after queued messages
+    return;
+  }
   if (!running) return;
   if (trainer.trainSize === 0) {
     // Train was pressed before the first chunk arrived: wait for it.
@@ -229,7 +261,7 @@ function slice() {
     const text = errorText(e);
     // Rust rolled the weights back to before the failing step.
     stopTraining(/diverge/i.test(text) ? 'diverged' : 'error', text);
-    if (evaluate(false)) afterEvaluation(true);
+    evaluate(false, () => afterEvaluation(true));
     return;
   }
   const ms = performance.now() - t0;
@@ -245,7 +277,7 @@ function slice() {
   let images = 0;
   const batches = [];
   for (const b of report.batches) {
-    images += b.batchSize ?? b.batch_size ?? 0;
+    images += b.batchSize;
     if (Number.isFinite(b.loss) && Number.isFinite(b.accuracy)) {
       batches.push({ step: b.step, loss: b.loss, accuracy: b.accuracy });
     }
@@ -267,17 +299,15 @@ function slice() {
   });
 
   if (report.done) {
-    evaluate(true);
-    afterEvaluation(true);
     stopTraining('done', `finished ${settings().epochs} epochs`);
+    evaluate(true, () => afterEvaluation(true));
     return;
   }
   if (report.epoch !== lastEpoch) {
     lastEpoch = report.epoch;
-    evaluate(true);
-    afterEvaluation(true);
+    evaluate(true, () => afterEvaluation(true));
   } else if (sinceEvalMs >= EVAL_EVERY_MS) {
-    if (evaluate(false)) afterEvaluation(false);
+    evaluate(false, () => afterEvaluation(false));
   }
   scheduleSlice();
 }
@@ -385,7 +415,7 @@ async function loadData(manifestUrl) {
     // the 2,000-image subset: the full set would hold up a first drawing's
     // prediction for seconds.
     if (split === 'test' && p.done + p.failed === p.chunks && !running) {
-      if (evaluate(false)) afterEvaluation(true);
+      evaluate(false, () => afterEvaluation(true));
     }
     // Let queued messages (a prediction, Train) through between chunks.
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -403,10 +433,7 @@ async function loadModel(url, name) {
   restartCounters();
   announceModel('pretrained', name);
   predictLast(true);
-  if (trainer.testSize > 0) {
-    evaluate(false);
-    gallery(true);
-  }
+  evaluate(false, () => gallery(true));
 }
 
 const handlers = {
@@ -438,7 +465,7 @@ const handlers = {
   pause() {
     if (!running) return;
     stopTraining('paused');
-    if (evaluate(true)) afterEvaluation(true);
+    evaluate(true, () => afterEvaluation(true));
   },
   reset({ preset }) {
     if (settings().preset !== preset) {

@@ -48,10 +48,27 @@ struct SettingsView<'a> {
     seed: u64,
 }
 
+/// One training step, camelCase for JS.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchView {
+    step: u64,
+    epoch: usize,
+    batch_size: usize,
+    loss: f64,
+    accuracy: f64,
+}
+
+impl From<groundup::metrics::BatchMetrics> for BatchView {
+    fn from(m: groundup::metrics::BatchMetrics) -> Self {
+        Self { step: m.step, epoch: m.epoch, batch_size: m.batch_size, loss: m.loss, accuracy: m.accuracy }
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct StepReport {
-    batches: Vec<groundup::metrics::BatchMetrics>,
+    batches: Vec<BatchView>,
     step: u64,
     epoch: usize,
     /// All epochs asked for are done.
@@ -61,10 +78,19 @@ struct StepReport {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Examples {
+    #[serde(serialize_with = "as_uint8_array")]
     images: Vec<u8>,
+    #[serde(serialize_with = "as_uint8_array")]
     labels: Vec<u8>,
+    #[serde(serialize_with = "as_uint8_array")]
     predictions: Vec<u8>,
     confidences: Vec<f32>,
+}
+
+/// Bytes as a `Uint8Array` (serde-wasm-bindgen's form for byte strings)
+/// rather than an array of numbers: 784 bytes an image add up.
+fn as_uint8_array<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bytes(bytes)
 }
 
 fn js_error(e: impl std::fmt::Display) -> JsError {
@@ -252,7 +278,7 @@ impl WebTrainer {
             }
             let (epoch, indices) = self.sampler.next_batch(self.config.batch_size, self.trainer.rng());
             let (x, labels) = self.train.batch(&indices);
-            report.push(self.trainer.train_batch(x, &labels, epoch).map_err(js_error)?);
+            report.push(self.trainer.train_batch(x, &labels, epoch).map_err(js_error)?.into());
         }
         Ok(to_js(&StepReport {
             batches: report,
@@ -274,6 +300,18 @@ impl WebTrainer {
         }
         .map_err(js_error)?;
         Ok(to_js(&metrics))
+    }
+
+    /// As [`evaluate`](Self::evaluate), over test images `start..start+count`
+    /// only: a worker evaluates the full set in pieces, staying responsive
+    /// between them, and adds up `loss·examples` and the confusion matrices.
+    #[wasm_bindgen(js_name = evaluateRange)]
+    pub fn evaluate_range(&mut self, start: usize, count: usize) -> Result<JsValue, JsError> {
+        if self.test.is_empty() {
+            return Err(JsError::new("there is no test data yet"));
+        }
+        let range = start..start.saturating_add(count);
+        Ok(to_js(&self.trainer.evaluate_range(&self.test, range).map_err(js_error)?))
     }
 
     /// The ten class probabilities for one image of 784 values in [0, 1]

@@ -287,7 +287,16 @@ impl Trainer {
     /// last accepted step before a divergence can leave them so), this is a
     /// divergence at the next step: the error names it and the learning rate.
     pub fn evaluate(&mut self, data: &Dataset) -> Result<EvalMetrics, TrainError> {
-        match evaluate(&mut self.network, data) {
+        self.evaluate_range(data, 0..data.len())
+    }
+
+    /// As [`evaluate`](Self::evaluate), over the examples `range` of `data`.
+    pub fn evaluate_range(
+        &mut self,
+        data: &Dataset,
+        range: std::ops::Range<usize>,
+    ) -> Result<EvalMetrics, TrainError> {
+        match evaluate_range(&mut self.network, data, range) {
             Ok(metrics) => Ok(EvalMetrics { step: self.steps, ..metrics }),
             Err(TrainError::NonFiniteOutput { what }) => Err(TrainError::Diverged {
                 step: self.steps + 1,
@@ -367,17 +376,29 @@ const EVAL_BATCH: usize = 1_000;
 
 /// Loss, accuracy and confusion matrix of `network` over `data`.
 pub fn evaluate(network: &mut Network<f32>, data: &Dataset) -> Result<EvalMetrics, TrainError> {
+    evaluate_range(network, data, 0..data.len())
+}
+
+/// As [`evaluate`], over the examples `range` of `data` only (clamped to it):
+/// a caller that must stay responsive (the browser's worker) evaluates a
+/// large set piece by piece and adds the pieces up.
+pub fn evaluate_range(
+    network: &mut Network<f32>,
+    data: &Dataset,
+    range: std::ops::Range<usize>,
+) -> Result<EvalMetrics, TrainError> {
     let objective = network.spec().objective;
     let mut confusion = ConfusionMatrix::default();
     let mut total_loss = 0.0f64;
-    let indices: Vec<usize> = (0..data.len()).collect();
+    let end = range.end.min(data.len());
+    let indices: Vec<usize> = (range.start.min(end)..end).collect();
     for chunk in indices.chunks(EVAL_BATCH) {
         let (x, labels) = data.batch(chunk);
         let output = network.forward(x, Mode::Infer);
         let targets = one_hot(&labels, output.ncols());
         let loss = objective.evaluate(&output, &targets, Reduction::Sum);
         if !loss.loss.is_finite() {
-            return Err(TrainError::NonFiniteOutput { what: format!("{} evaluation images", data.len()) });
+            return Err(TrainError::NonFiniteOutput { what: format!("{} evaluation images", indices.len()) });
         }
         total_loss += f64::from(loss.loss) * labels.len() as f64;
         for (&p, &l) in argmax_rows(&loss.prediction).iter().zip(&labels) {
@@ -386,8 +407,8 @@ pub fn evaluate(network: &mut Network<f32>, data: &Dataset) -> Result<EvalMetric
     }
     Ok(EvalMetrics {
         step: 0,
-        examples: data.len(),
-        loss: total_loss / data.len().max(1) as f64,
+        examples: indices.len(),
+        loss: total_loss / indices.len().max(1) as f64,
         accuracy: confusion.accuracy(),
         confusion,
     })

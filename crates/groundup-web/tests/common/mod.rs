@@ -13,6 +13,7 @@ const SAMPLE_TEST: &[u8] = include_bytes!("../../../../data/sample/test.csv.gz")
 #[serde(rename_all = "camelCase")]
 struct Batch {
     step: u64,
+    batch_size: usize,
     loss: f64,
     accuracy: f64,
 }
@@ -112,6 +113,7 @@ pub fn training_lowers_the_loss() {
     assert_eq!(first.batches.len(), 5);
     assert_eq!(first.step, 5);
     assert_eq!(first.batches.iter().map(|b| b.step).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert!(first.batches.iter().all(|b| b.batch_size == 32));
     let mut last = first.batches.iter().map(|b| b.loss).sum::<f64>() / 5.0;
     let start = last;
     for _ in 0..10 {
@@ -125,6 +127,24 @@ pub fn training_lowers_the_loss() {
     assert!(eval.loss.is_finite() && eval.accuracy > 0.3, "accuracy {}", eval.accuracy);
     let total: u32 = eval.confusion.counts.iter().flatten().sum();
     assert_eq!(total, 200);
+
+    // In pieces, as the worker evaluates: the pieces add up to the whole.
+    let (mut loss_sum, mut correct, mut examples) = (0.0, 0.0, 0);
+    for start in (0..200).step_by(64) {
+        let piece: Eval =
+            serde_wasm_bindgen::from_value(t.evaluate_range(start, 64).map_err(message).unwrap()).unwrap();
+        loss_sum += piece.loss * piece.examples as f64;
+        correct += piece.accuracy * piece.examples as f64;
+        examples += piece.examples;
+    }
+    assert_eq!(examples, 200, "the last piece is clamped to the data");
+    assert!((loss_sum / 200.0 - eval.loss).abs() < 1e-4, "{} vs {}", loss_sum / 200.0, eval.loss);
+    assert!((correct / 200.0 - eval.accuracy).abs() < 1e-9);
+
+    let examples = t.test_examples(190, 20);
+    let images = js_sys::Reflect::get(&examples, &"images".into()).unwrap();
+    let images: js_sys::Uint8Array = images.dyn_into().expect("images arrive as a Uint8Array");
+    assert_eq!(images.length(), 10 * 784, "clamped to the 10 images left");
 }
 
 pub fn epochs_end_training() {
