@@ -8,32 +8,40 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$repo_root/scripts/ensure.sh"
 cd "$repo_root"
 
-say "cargo fmt --check"
+# Any failure stops the script (set -e), so reaching the end means every
+# stage passed; the last line says how many, in the plain form CI reads.
+stages=0
+stage() {
+    say "$*"
+    stages=$((stages + 1))
+}
+
+stage "cargo fmt --check"
 cargo fmt --all --check
-say "cargo clippy"
+stage "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-say "cargo test"
+stage "cargo test"
 cargo test --workspace
 
-say "the wasm bindings: clippy for wasm32, tests on a page and in a worker (headless Chromium)"
+stage "the wasm bindings: clippy for wasm32, tests on a page and in a worker (headless Chromium)"
 ensure_wasm_target
 ensure_wasm_bindgen
 ensure_chromium
 cargo clippy -p groundup -p groundup-web --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 bash scripts/test-wasm.sh
 
-say "saved models read by Python's safetensors + NumPy"
+stage "saved models read by Python's safetensors + NumPy"
 ensure_cli
 ensure_python_packages
 bash scripts/check-model-interop.sh
 
-if [ -d www/tests ]; then
-    say "JavaScript unit tests (www/tests)"
-    node --test www/tests/
-fi
+stage "JavaScript unit tests (www/tests)"
+node --test www/tests/
 
-say "the page: release build, then end-to-end tests in headless Chromium"
+stage "the page: release build, then end-to-end tests in headless Chromium"
 bash scripts/build-page.sh
 ensure_chromium
 ensure_e2e_packages
 (cd e2e && npm test)
+
+echo "stages: $stages passed, 0 failed"

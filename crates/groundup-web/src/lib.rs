@@ -19,6 +19,9 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "kernel-bench")]
+pub mod kernel_bench;
+
 #[wasm_bindgen(start)]
 fn start() {
     // Rust panics become readable console errors instead of "unreachable".
