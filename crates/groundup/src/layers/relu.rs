@@ -42,11 +42,8 @@ impl<F: Real> Layer<F> for Relu<F> {
 
     fn backward(&mut self, mut dy: ArrayD<F>) -> ArrayD<F> {
         let y = self.y.take().expect(NO_CACHE);
-        Zip::from(&mut dy).and(&y).for_each(|d, &y| {
-            if y <= F::zero() {
-                *d = F::zero();
-            }
-        });
+        // A select, not a branch (see leaky_relu.rs).
+        Zip::from(&mut dy).and(&y).for_each(|d, &y| *d = if y > F::zero() { *d } else { F::zero() });
         dy
     }
 }
