@@ -7,26 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS as FLAGS } from '../scripts/chromium.mjs';
+export { CHROMIUM };
 import { startServer } from '../scripts/serve.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = path.join(REPO, 'dist');
 export const ARTIFACTS = path.join(REPO, 'target', 'e2e');
 export const SUB_PATH = '/courses/ml/groundup/';
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-// Flags that behave on these machines (shared/design/toolchain.md).
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 if (!existsSync(path.join(DIST, 'index.html'))) {
   throw new Error(`${DIST}/index.html is missing: build the page first (trunk build --release)`);
