@@ -446,3 +446,38 @@ fn gradcheck_every_preset_network() {
         assert_checks_below(name, &checks, NETWORK_THRESHOLD);
     }
 }
+
+// The whole network's input gradient (`backward_to_input`, what a saliency
+// map needs) matches central differences on the input pixels (§3.3), for
+// the CNN (conv + pool + leaky ReLU) and the sigmoid MLP.
+#[test]
+fn network_input_gradient_matches_central_differences() {
+    for name in ["cnn", "paper-mlp"] {
+        let spec = preset(name).unwrap().spec;
+        let mut r = rng(31);
+        let mut net = groundup::Network::<f64>::new(&spec, &mut r).unwrap();
+        // Away from 0, so no conv output sits on the leaky ReLU's kink.
+        let x = uniform(&[2, 784], 0.2, 0.8, &mut r).into_dimensionality().unwrap(); // (N, 784)
+        let targets = one_hot::<f64>(&[3, 8], 10);
+        let loss_of = |net: &mut groundup::Network<f64>, x: &Array2<f64>| {
+            let out = net.forward(x.clone(), groundup::layers::Mode::Infer);
+            Objective::SoftmaxCrossEntropy.evaluate(&out, &targets, Reduction::Mean).loss
+        };
+        let out = net.forward(x.clone(), groundup::layers::Mode::Train);
+        let grad = Objective::SoftmaxCrossEntropy.evaluate(&out, &targets, Reduction::Mean).grad;
+        let dx = net.backward_to_input(grad); // (N, 784)
+        assert_eq!(dx.dim(), (2, 784));
+        let floor = dx.iter().fold(0.0f64, |m, v| m.max(v.abs())) * 1e-3 + 1e-10;
+        let mut worst = 0.0f64;
+        for &(n, i) in &[(0, 100), (0, 406), (1, 300), (1, 517), (0, 650), (1, 210)] {
+            let eps = groundup::gradcheck::EPSILON;
+            let mut xp = x.clone();
+            xp[[n, i]] += eps;
+            let plus = loss_of(&mut net, &xp);
+            xp[[n, i]] -= 2.0 * eps;
+            let minus = loss_of(&mut net, &xp);
+            worst = worst.max(relative_error(dx[[n, i]], (plus - minus) / (2.0 * eps), floor));
+        }
+        assert!(worst < NETWORK_THRESHOLD, "{name}: input gradient relative error {worst:e}");
+    }
+}
