@@ -53,6 +53,7 @@ function patchedManifest() {
 let env;
 let record;
 let page;
+let shardWorkerMissing = false;
 
 before(async () => {
   const manifest = patchedManifest();
@@ -62,6 +63,11 @@ before(async () => {
       if (relative === 'data/mnist/manifest.json') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(manifest);
+        return true;
+      }
+      if (relative === 'js/shard-worker.js' && shardWorkerMissing) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end('not found\n');
         return true;
       }
       if (relative === 'data/mnist/train-00.csv.gz') {
@@ -139,4 +145,28 @@ test('Train before any data waits for it; broken chunks are named (with the row)
   const again = record.requests.slice(before).filter((u) => u.endsWith('.csv.gz')).map((u) => u.split('/').pop());
   for (const file of Object.keys(broken)) assert.ok(again.includes(file), `${file} fetched again`);
   assert.ok(!again.includes('train-00.csv.gz'), 'good chunks come from the cache');
+});
+
+test('a shard worker that cannot start is dropped: its part of each batch is computed by the training worker', async () => {
+  shardWorkerMissing = true;
+  const button = (name) => page.getByRole('button', { name, exact: true });
+  await page.goto(`${env.url}?workers=2`);
+  await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.getElementById('train-progress').getAttribute('aria-valuenow') !== '0', null, { timeout: 60_000 });
+  await button('Reset').click();
+  await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Untrained'));
+  const errorsBefore = record.errors.length;
+  await button('Train').click();
+  await page.waitForFunction(() => document.documentElement.dataset.workers === '1', null, { timeout: 30_000 });
+  assert.match(await page.locator('#workers').inputValue(), /^1$/);
+  const step = await shownStep(page);
+  await page.waitForFunction((s) => Number(document.getElementById('progress-line').dataset.step) > s + 20, step, { timeout: 30_000 });
+  assert.match(await page.locator('#state').textContent(), /a shard worker failed .*training goes on with 1 worker|Training/);
+  await button('Pause').click();
+  await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Paused'));
+  const { training } = await page.evaluate(() => globalThis.groundup.history);
+  assert.ok(training.length > 20 && training.every((b) => Number.isFinite(b.loss)));
+  const unexpected = record.errors.slice(errorsBefore).filter((e) => !/shard-worker\.js|404/.test(e));
+  assert.deepEqual(unexpected, []);
+  shardWorkerMissing = false;
 });

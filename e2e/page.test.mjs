@@ -290,6 +290,38 @@ describe('the groundup page', () => {
     assertClean();
   });
 
+  // Data-parallel training (www/js/shards.js) must learn as one worker does: the same batches,
+  // the same summed gradient, only grouped differently (f32 rounding is all that may differ).
+  test('on two workers the cnn learns step for step as on one', async (t) => {
+    const lossesOn = async (workers) => {
+      await page.selectOption('#workers', String(workers));
+      await page.waitForFunction((n) => document.documentElement.dataset.workers === String(n), workers);
+      await page.selectOption('#preset', 'cnn');
+      await button('Reset').click();
+      await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Untrained CNN'));
+      await button('Train').click();
+      await page.waitForFunction(() => Number(document.getElementById('progress-line').dataset.step) >= 120, null, { timeout: 60_000 });
+      await button('Pause').click();
+      await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Paused'));
+      return (await page.evaluate(() => globalThis.groundup.history.training)).slice(0, 120);
+    };
+    const one = await lossesOn(1);
+    const requestsBefore = record.requests.length;
+    const two = await lossesOn(2);
+    assert.ok(record.requests.slice(requestsBefore).some((u) => u.endsWith('/js/shard-worker.js')), 'a shard worker was started');
+    assert.equal(one.length, 120);
+    assert.equal(two.length, 120);
+    assert.deepEqual(two.map((b) => b.step), one.map((b) => b.step));
+    const relative = one.map((b, i) => Math.abs(b.loss - two[i].loss) / b.loss);
+    t.diagnostic(`relative loss difference: step 1 ${relative[0].toExponential(1)}, first 20 max ${Math.max(...relative.slice(0, 20)).toExponential(1)}, all 120 mean ${(relative.reduce((a, b) => a + b) / 120).toExponential(1)}`);
+    // The first step sees the same weights and batch: only rounding apart.
+    assert.ok(relative[0] < 1e-5, `step 1 losses ${one[0].loss} and ${two[0].loss}`);
+    // Then rounding differences grow, but slowly: the curves stay on top of each other.
+    assert.ok(Math.max(...relative.slice(0, 20)) < 1e-3, 'first 20 steps');
+    assert.ok(relative.reduce((a, b) => a + b) / 120 < 0.02, 'mean over 120 steps');
+    assertClean();
+  });
+
   test('divergence stops training, says so, and keeps the page usable', async () => {
     await page.selectOption('#preset', 'cnn');
     await button('Reset').click();

@@ -4,7 +4,10 @@
 // one worker per backend, all in the same page and the same run.
 //
 //   node bench/browser/bench.mjs [--seconds 10] [--warmup 2] [--nets cnn,mlp]
-//        [--batches 64,500] [--backends cpu,wasm,wasm-tuned,webgl] [--out FILE]
+//        [--batches 64,500] [--backends cpu,wasm,wasm-tuned,webgl] [--workers N] [--out FILE]
+//
+// groundup is measured twice: in one worker, and data-parallel on N workers
+// (default: every core the browser reports) as the page trains by default.
 //
 // The table goes to stderr; the last stdout line is the JSON result.
 
@@ -22,7 +25,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 // ---- arguments -------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { seconds: 10, warmup: 2, nets: ['cnn', 'mlp'], batches: [64, 500], backends: ['cpu', 'wasm', 'wasm-tuned', 'webgl'], out: null };
+  const opts = { seconds: 10, warmup: 2, nets: ['cnn', 'mlp'], batches: [64, 500], backends: ['cpu', 'wasm', 'wasm-tuned', 'webgl'], workers: 0, out: null };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[++i];
@@ -33,6 +36,7 @@ function parseArgs(argv) {
     else if (key === '--batches') opts.batches = value.split(',').map(Number);
     else if (key === '--backends') opts.backends = value.split(',').filter(Boolean);
     else if (key === '--out') opts.out = value;
+    else if (key === '--workers') opts.workers = Number(value);
     else throw new Error(`unknown option ${key}`);
   }
   if (!(opts.seconds > 0 && opts.warmup >= 0)) throw new Error('--seconds must be > 0 and --warmup >= 0');
@@ -61,16 +65,30 @@ function fileSizes(file) {
 // ---- a static server for bench/browser, on 127.0.0.1 ------------------------
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json' };
-// Only these folders are served: the bench page, groundup's wasm, TF.js.
-const SERVED = ['/www/', '/pkg/', '/node_modules/@tensorflow/'];
+// Only these folders are served: the bench page, groundup's wasm, TF.js,
+// and under /app/ the page's own modules (www/js: shards.js and
+// shard-worker.js, so that data-parallel training is measured exactly as the
+// page runs it) next to the wasm under the names the page's build gives it.
+const SERVED = ['/www/', '/pkg/', '/node_modules/@tensorflow/', '/app/'];
+const APP_JS = path.join(HERE, '..', '..', 'www', 'js');
+
+function fileFor(pathname) {
+  if (pathname.startsWith('/app/js/')) {
+    const file = path.join(APP_JS, path.normalize(pathname.slice('/app/js/'.length)));
+    return file.startsWith(APP_JS) ? file : null;
+  }
+  const aliases = { '/app/groundup-web.js': '/pkg/groundup_web.js', '/app/groundup_web_bg.wasm': '/pkg/groundup_web_bg.wasm' };
+  const file = path.join(HERE, path.normalize(aliases[pathname] ?? pathname));
+  return file.startsWith(HERE) ? file : null;
+}
 
 function startServer() {
   const requests = [];
   const server = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     requests.push(pathname);
-    const file = path.join(HERE, path.normalize(pathname));
-    if (!SERVED.some((p) => pathname.startsWith(p)) || !file.startsWith(HERE) || !existsSync(file) || !statSync(file).isFile()) {
+    const file = fileFor(pathname);
+    if (!SERVED.some((p) => pathname.startsWith(p)) || !file || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found\n');
       return;
@@ -177,6 +195,12 @@ async function main() {
 
     await page.evaluate(() => window.bench.start('groundup', 'groundup-worker.js', { type: 'module' }));
     result.groundupWorker = await call('groundup', 'info');
+    // groundup on every core: the same worker with shard workers (www/js/shards.js).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    result.groundupWorkers = Math.min(cores, opts.workers || cores);
+    if (result.groundupWorkers > 1) {
+      await page.evaluate(() => window.bench.start('groundup-all', 'groundup-worker.js', { type: 'module' }));
+    }
     for (const backend of opts.backends) {
       const name = `tfjs-${backend}`;
       try {
@@ -200,10 +224,14 @@ async function main() {
     // machine's load (it is shared) then hits all contestants alike.
     for (const net of opts.nets) {
       for (const batch of opts.batches) {
-        const contestants = [{ label: 'groundup', worker: 'groundup' }, ...live.map((b) => ({ label: `tfjs-${b}`, worker: `tfjs-${b}`, backend: b }))];
+        const contestants = [
+          { label: 'groundup', worker: 'groundup', workers: 1 },
+          ...(result.groundupWorkers > 1 ? [{ label: `groundup-${result.groundupWorkers}w`, worker: 'groundup-all', workers: result.groundupWorkers }] : []),
+          ...live.map((b) => ({ label: `tfjs-${b}`, worker: `tfjs-${b}`, backend: b })),
+        ];
         for (const c of contestants) {
           try {
-            c.setup = await call(c.worker, 'setup', { net, batch });
+            c.setup = await call(c.worker, 'setup', { net, batch, workers: c.workers });
             c.warmup = await call(c.worker, 'warmup', { ms: opts.warmup * 1000 });
             c.windows = [];
           } catch (e) {
@@ -223,10 +251,11 @@ async function main() {
             }
           }
         }
-        const row = { network: net, batch, groundup: null, tfjs: {} };
+        const row = { network: net, batch, groundup: null, groundupAll: null, tfjs: {} };
         for (const c of contestants) {
           if (c.error) {
-            if (c.label === 'groundup') row.groundupError = c.error;
+            if (c.worker === 'groundup') row.groundupError = c.error;
+            else if (c.worker === 'groundup-all') row.groundupAllError = c.error;
             else row.tfjs[c.backend] = { error: c.error };
             continue;
           }
@@ -248,7 +277,8 @@ async function main() {
           if (c.setup.params) out.params = c.setup.params;
           if (c.setup.spec) out.spec = c.setup.spec;
           if (c.setup.settings) out.settings = c.setup.settings;
-          if (c.label === 'groundup') row.groundup = out;
+          if (c.worker === 'groundup') row.groundup = out;
+          else if (c.worker === 'groundup-all') row.groundupAll = { ...out, workers: c.workers };
           else row.tfjs[c.backend] = out;
           log(`  ${net} batch ${batch} ${c.label}: ${out.imagesPerSecond.toFixed(0)} img/s (median of ${out.windows} windows, ${out.steps} steps, ${out.seconds.toFixed(1)} s; load ${out.load.min}–${out.load.max})`);
         }
@@ -258,6 +288,7 @@ async function main() {
 
     // TF.js workers are done: free their memory before the memory measurement.
     for (const backend of opts.backends) await page.evaluate((n) => window.bench.stop(n), `tfjs-${backend}`);
+    if (result.groundupWorkers > 1) await page.evaluate(() => window.bench.stop('groundup-all'));
 
     // Latency of predict() and the time of evaluate() on 10,000 images, in the worker.
     result.predict = {};
@@ -354,25 +385,28 @@ function printTable(r, opts) {
   log(`Training speed, images/s: median of ~1 s windows (≥${r.settings.seconds} s and ≥3 windows each, after a ${r.settings.warmupSeconds} s warm-up),`);
   log('windows alternating between groundup and each TF.js backend; plain SGD, biases on, 2,000 synthetic images');
   log(`Chromium ${r.chromium} headless, ${r.cores} cores; groundup in a Web Worker; TF.js ${r.tfjs} in a Web Worker per backend`);
-  let head = `${'network'.padEnd(8)}${pad('batch', 6)}${pad('groundup', 10)}`;
-  for (const b of backends) head += `${pad(`tfjs-${b}`, 17)}${pad('ratio', 8)}`;
+  const all = r.groundupWorkers > 1;
+  let head = `${'network'.padEnd(8)}${pad('batch', 6)}${pad('groundup', 10)}${all ? pad(`×${r.groundupWorkers} workers`, 13) : ''}`;
+  for (const b of backends) head += `${pad(`tfjs-${b}`, 17)}${pad('ratio', all ? 14 : 8)}`;
   head += `   load (1-min, median over the row's windows)`;
   log(head);
+  const fmt = (x) => (x ? x.imagesPerSecond.toFixed(0) : 'failed');
   for (const row of r.training) {
-    let line = `${row.network.padEnd(8)}${pad(row.batch, 6)}${pad(row.groundup ? row.groundup.imagesPerSecond.toFixed(0) : 'failed', 10)}`;
-    const loads = row.groundup ? [row.groundup.load] : [];
+    let line = `${row.network.padEnd(8)}${pad(row.batch, 6)}${pad(fmt(row.groundup), 10)}${all ? pad(fmt(row.groundupAll), 13) : ''}`;
+    const loads = [row.groundup, row.groundupAll].filter(Boolean).map((g) => g.load);
     for (const b of backends) {
       const t = row.tfjs[b];
-      if (!r.backends[b]?.available) line += `${pad('n/a', 17)}${pad('', 8)}`;
-      else if (!t || t.error || !row.groundup) line += `${pad(t && !t.error ? t.imagesPerSecond.toFixed(0) : 'failed', 17)}${pad('', 8)}`;
+      if (!r.backends[b]?.available) line += `${pad('n/a', 17)}${pad('', all ? 14 : 8)}`;
+      else if (!t || t.error || !row.groundup) line += `${pad(t && !t.error ? t.imagesPerSecond.toFixed(0) : 'failed', 17)}${pad('', all ? 14 : 8)}`;
       else {
-        line += `${pad(t.imagesPerSecond.toFixed(0), 17)}${pad(`${(row.groundup.imagesPerSecond / t.imagesPerSecond).toFixed(2)}x`, 8)}`;
+        const ratio = (g) => (g ? `${(g.imagesPerSecond / t.imagesPerSecond).toFixed(2)}x` : '-');
+        line += `${pad(t.imagesPerSecond.toFixed(0), 17)}${pad(all ? `${ratio(row.groundup)} ${ratio(row.groundupAll)}` : ratio(row.groundup), all ? 14 : 8)}`;
         loads.push(t.load);
       }
     }
     log(`${line}   ${median(loads.map((l) => l.median)).toFixed(2)} (${Math.min(...loads.map((l) => l.min))}–${Math.max(...loads.map((l) => l.max))})`);
   }
-  log('ratio = groundup / TF.js (above 1: groundup is faster).');
+  log(all ? `ratio = groundup / TF.js, in one worker and on ${r.groundupWorkers} workers (above 1: groundup is faster).` : 'ratio = groundup / TF.js (above 1: groundup is faster).');
   log('cnn = conv 8@5x5 same, leaky ReLU 0.01, pool 2, conv 16@5x5 same, leaky ReLU, pool 2, dense 784->10 (groundup preset `cnn`);');
   log('mlp = 784-625-625-10 sigmoid (groundup `Trainer.fromSpec`, with the paper-mlp settings).');
   for (const b of backends) {

@@ -73,7 +73,7 @@ export const SETTING_NAMES = ['optimizer', 'learningRate', 'batchSize', 'epochs'
  * refusal next to the field when it is not valid.
  */
 export class Controls {
-  constructor(form, { onChange, onPreset }) {
+  constructor(form, { onChange, onPreset, onWorkers }) {
     this.form = form;
     this.fields = {};
     for (const name of [...SETTING_NAMES, 'preset']) {
@@ -91,6 +91,8 @@ export class Controls {
       });
     }
     this.fields.preset.addEventListener('change', () => onPreset(this.fields.preset.value));
+    this.fields.workers = form.querySelector('#workers');
+    this.fields.workers.addEventListener('change', () => onWorkers(Number(this.fields.workers.value)));
     // Enter in a text field would submit the form (and reload the page).
     form.addEventListener('submit', (event) => event.preventDefault());
   }
@@ -103,6 +105,23 @@ export class Controls {
       this.fields[name].value = formatSetting(name, settings[name]);
       this.showError(name, '');
     }
+  }
+
+  /**
+   * Shows how many workers train; with `cores`, first offers 1..cores
+   * (a one-core machine gets a single, disabled choice).
+   */
+  showWorkers(count, cores) {
+    const select = this.fields.workers;
+    if (cores !== undefined) {
+      select.replaceChildren();
+      for (let n = 1; n <= cores; n++) {
+        select.append(new Option(n === 1 ? '1 (no helpers)' : String(n), String(n)));
+      }
+      select.disabled = cores <= 1;
+    }
+    select.value = String(count);
+    this.showError('workers', '');
   }
 
   /** Shows (or, with '', clears) a refusal next to field `name`. */

@@ -68,13 +68,17 @@ const gallery = new Gallery({
 const controls = new Controls($('controls'), {
   onChange: (name, value) => send('configure', { settings: { [name]: value } }),
   onPreset: (preset) => send('setPreset', { preset }),
+  onWorkers: (count) => send('setWorkers', { count }),
 });
 
 // ---- state shown on the page --------------------------------------------
 
 // What the charts received since the last new network, for the end-to-end
 // tests and for the curious in the browser console (`groundup.history`).
-const history = { training: [], evaluations: [], predictionMs: [] };
+// Times are the page's performance.now(): `trainPressedAt` is the last
+// press of Train, `at` when a message arrived (bench/browser/app.mjs measures
+// the time from Train to 99% with them).
+const history = { training: [], evaluations: [], speeds: [], predictionMs: [], trainPressedAt: null };
 globalThis.groundup = { history };
 
 let running = false;
@@ -122,6 +126,7 @@ function showAccuracy(e) {
 function startOver(text) {
   history.training.length = 0;
   history.evaluations.length = 0;
+  history.speeds.length = 0;
   lossChart.reset();
   accuracyChart.reset();
   accuracyText.textContent = 'Test accuracy: not measured yet.';
@@ -197,6 +202,7 @@ buttons.train.addEventListener('click', () => {
     invalid.focus();
     return;
   }
+  history.trainPressedAt = performance.now();
   send('train');
 });
 buttons.pause.addEventListener('click', () => send('pause'));
@@ -227,8 +233,15 @@ function showDataError({ message: text }) {
 // ---- messages from the worker -------------------------------------------
 
 const handlers = {
-  ready({ settings }) {
+  ready({ settings, cores, workers }) {
     controls.show(settings);
+    // ?workers=N in the page's URL (benchmarks, a teacher's iframe) picks the count.
+    const asked = Number(new URLSearchParams(location.search).get('workers'));
+    controls.showWorkers(workers, cores);
+    document.documentElement.dataset.workers = String(workers);
+    if (Number.isInteger(asked) && asked >= 1 && asked !== workers) {
+      send('setWorkers', { count: Math.min(asked, cores) });
+    }
     for (const b of [buttons.train, buttons.reset]) b.disabled = false;
     setState('Loading the pretrained network…');
     send('loadModel', { url: absolute(MODEL_FILE), name: MODEL_FILE.split('/').pop() });
@@ -264,6 +277,11 @@ const handlers = {
     }
     if (field === 'optimizer') controls.show({ optimizer: settings.optimizer });
   },
+  workers({ count, message: text }) {
+    controls.showWorkers(count);
+    document.documentElement.dataset.workers = String(count);
+    if (text) setState(text);
+  },
   dataManifest() {},
   dataProgress: showDataProgress,
   dataError: showDataError,
@@ -287,13 +305,16 @@ const handlers = {
       accuracyChart.add('training (per batch)', b.step, b.accuracy * 100);
     }
     if (history.training.length < 100_000) history.training.push(...t.batches);
+    if (history.speeds.length < 100_000) {
+      history.speeds.push({ step: t.step, imagesPerSecond: t.imagesPerSecond, elapsedMs: t.elapsedMs, at: performance.now() });
+    }
     showProgress(t);
   },
   evaluation(e) {
     lossChart.add('test', e.step, e.loss);
     accuracyChart.add('test', e.step, e.accuracy * 100);
     showAccuracy(e);
-    history.evaluations.push(e);
+    history.evaluations.push({ ...e, at: performance.now() });
   },
   prediction: showPrediction,
   gallery: (g) => gallery.show(g),
@@ -302,6 +323,7 @@ const handlers = {
       setState(`No pretrained network (${text}). Press Train to train one.`);
     } else {
       setState(`Error (${request}): ${text}`);
+      if (request === 'setWorkers') controls.showError('workers', text);
     }
   },
 };

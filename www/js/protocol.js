@@ -1,5 +1,6 @@
 // Every message between the page (main.js) and the training worker
-// (worker.js), in one place.
+// (worker.js), and between the training worker and its shard workers
+// (shard-worker.js, for data-parallel training: shards.js), in one place.
 //
 // A message is a plain object `{ type, ...fields }` sent with postMessage.
 // Each entry of MESSAGES below names its direction, what it is for, and its
@@ -15,9 +16,19 @@
 // Training runs in the worker in slices of ~40 ms; between slices the worker
 // reads its message queue, so `predict`, `pause` and `configure` (e.g. a new
 // learning rate) are served within one slice.
+//
+// Data-parallel training: with more than one worker (`setWorkers`), the
+// training worker starts shard workers, waits for each one's `shardReady`,
+// and then for every step sends each a `shard` (the current weights and its
+// part of the batch) and awaits its `shardGradients`, while it computes the
+// first part itself. A `shardModel` precedes the first shard of every new
+// architecture. A shard worker that answers `shardError`, dies or times out
+// is dropped and its part computed by the training worker instead.
 
 export const TO_WORKER = 'to-worker';
 export const TO_PAGE = 'to-page';
+export const TO_SHARD_WORKER = 'to-shard-worker';
+export const FROM_SHARD_WORKER = 'from-shard-worker';
 
 // Field types. Typed arrays are listed separately so that a plain array sent
 // where the worker expects Float32Array is caught.
@@ -69,6 +80,11 @@ export const MESSAGES = {
     doc: 'Stop and start over with fresh untrained weights of `preset` (current settings kept when the preset is unchanged). Answer: `model` (source "fresh").',
     fields: { preset: 'string' },
   },
+  setWorkers: {
+    dir: TO_WORKER,
+    doc: 'Train on `count` workers (1 to `cores` of `ready`), data-parallel: each computes a part of every batch. Takes effect at the next step. Answer: `workers`.',
+    fields: { count: 'integer' },
+  },
   predict: {
     dir: TO_WORKER,
     doc: 'Class probabilities for a 28×28 image in [0, 1], or null to forget the last one. The worker keeps it and re-predicts after each evaluation. Answer: `prediction` with the same id.',
@@ -78,8 +94,13 @@ export const MESSAGES = {
   // ---- worker → page ----------------------------------------------------
   ready: {
     dir: TO_PAGE,
-    doc: 'The wasm module is loaded and the handler installed: the page may send now.',
-    fields: { presets: 'array', settings: 'object' },
+    doc: 'The wasm module is loaded and the handler installed: the page may send now. `cores`: the logical processors the browser reports; `workers`: how many train now.',
+    fields: { presets: 'array', settings: 'object', cores: 'integer', workers: 'integer' },
+  },
+  workers: {
+    dir: TO_PAGE,
+    doc: 'How many workers train (after `setWorkers`, or after a shard worker failed: then `message` says why there are fewer).',
+    fields: { count: 'integer', message: 'string?' },
   },
   model: {
     dir: TO_PAGE,
@@ -146,6 +167,35 @@ export const MESSAGES = {
     dir: TO_PAGE,
     doc: 'A request failed (`request` is its type); the worker carries on.',
     fields: { request: 'string', message: 'string' },
+  },
+
+  // ---- training worker → shard worker -----------------------------------
+  shardModel: {
+    dir: TO_SHARD_WORKER,
+    doc: 'Build a network of this architecture (ModelSpec JSON); its weights come with each shard.',
+    fields: { spec: 'string' },
+  },
+  shard: {
+    dir: TO_SHARD_WORKER,
+    doc: 'Compute Σ ∂e/∂w over `labels.length` images (784 bytes each) with the flat `weights`. Answer: `shardGradients` or `shardError` with the same id.',
+    fields: { id: 'integer', weights: 'f32array', images: 'u8array', labels: 'u8array' },
+  },
+
+  // ---- shard worker → training worker -----------------------------------
+  shardReady: {
+    dir: FROM_SHARD_WORKER,
+    doc: 'The wasm module is loaded and the handler installed.',
+    fields: {},
+  },
+  shardGradients: {
+    dir: FROM_SHARD_WORKER,
+    doc: 'Shard #id done: flat gradient sums, and the examples, Σ loss and correct answers they cover.',
+    fields: { id: 'integer', gradients: 'f32array', examples: 'integer', loss: 'number', correct: 'integer' },
+  },
+  shardError: {
+    dir: FROM_SHARD_WORKER,
+    doc: 'Shard #id (−1: none, e.g. at start-up) failed; `message` is the error.',
+    fields: { id: 'integer', message: 'string' },
   },
 };
 

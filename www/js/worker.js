@@ -9,11 +9,16 @@
 // An evaluation also runs in pieces (EVAL_PIECE images between yields), so
 // that a drawing is answered within a piece even during a full evaluation;
 // training waits until it is complete, so all pieces see the same weights.
+//
+// With more than one worker (`setWorkers`; all cores up to DEFAULT_WORKERS
+// at start), every step is shared with shard workers (shards.js): a slice
+// then awaits them step by step, and messages are handled while it waits.
 
 import init, { Trainer } from '../groundup-web.js';
 import { TO_WORKER, check, message } from './protocol.js';
 import { fieldOfError } from './controls.js';
 import { ChunkError, loadChunk, loadManifest, loadOrder, openChunkCache } from './data-loader.js';
+import { ShardPool } from './shards.js';
 
 const SLICE_MS = 40;
 const EVAL_EVERY_MS = 2500;
@@ -23,6 +28,12 @@ const GALLERY_EVERY_MS = 5000;
 const GALLERY_SCAN = 1000;
 const GALLERY_KEEP = 8;
 const SPEED_WINDOW_MS = 3000;
+// More workers than this rarely pay: a batch of 64 split 8 ways leaves
+// products too small for the cost of the messages.
+const MAX_WORKERS = 8;
+const DEFAULT_WORKERS = 4;
+const SHARD_WORKER_URL = new URL('./shard-worker.js', import.meta.url);
+const cores = Math.max(1, Math.min(MAX_WORKERS, self.navigator?.hardwareConcurrency || 1));
 
 let trainer = null;
 let running = false;
@@ -36,6 +47,10 @@ let lastEpoch = 0;
 let elapsedBefore = 0; // wall time trained (with evaluations) before this run, since the last reset
 let runStartedAt = 0; // performance.now() when Train was last pressed
 let speedWindow = []; // [{ms, images}] of recent slices, for images/s
+let workers = Math.min(cores, DEFAULT_WORKERS); // how many share each step
+let pool = null; // the shard workers, started at the first parallel slice
+let sliceBusy = false; // a parallel slice is awaiting its shard workers
+let modelGeneration = 0; // changes when the network is replaced
 
 const post = (type, fields) => self.postMessage(message(type, fields));
 const errorText = (e) => (e && e.message) || String(e);
@@ -55,6 +70,7 @@ function announceModel(source, name) {
 }
 
 function restartCounters() {
+  modelGeneration++; // a parallel step in flight belongs to the old network
   evaluation = null; // it measured weights that are gone
   running = false;
   waitingForData = false;
@@ -228,6 +244,7 @@ function stopTraining(reason, text) {
 }
 
 function slice() {
+  if (sliceBusy) return; // the parallel slice in flight schedules the next
   if (evaluation) {
     evaluatePiece();
     scheduleSlice(); // the next piece, or training, after queued messages
@@ -252,28 +269,78 @@ function slice() {
     waitingForData = false;
     postState('started');
   }
+  if (workers > 1) {
+    parallelSlice();
+    return;
+  }
 
   const t0 = performance.now();
   let report;
   try {
     report = trainer.trainStep(steps);
   } catch (e) {
-    const text = errorText(e);
-    // Rust rolled the weights back to before the failing step.
-    stopTraining(/diverge/i.test(text) ? 'diverged' : 'error', text);
-    evaluate(false, () => afterEvaluation(true));
+    trainingFailed(e);
     return;
   }
   const ms = performance.now() - t0;
   const n = report.batches.length;
-
   // Aim the next slice at SLICE_MS; move halfway each time so one slow
   // slice (an evaluation, garbage collection) does not swing it far.
   if (n > 0) {
     const target = Math.max(1, Math.round((SLICE_MS * n) / Math.max(ms, 0.1)));
     steps = Math.max(1, Math.min(1000, Math.round((steps + target) / 2)));
   }
+  sliceDone(report, ms);
+}
 
+// A slice of data-parallel steps: about SLICE_MS of them, each awaiting the
+// shard workers (messages are handled meanwhile; `sliceBusy` keeps any
+// other slice from starting until this one is over).
+async function parallelSlice() {
+  sliceBusy = true;
+  const generation = modelGeneration;
+  const t0 = performance.now();
+  let report = null;
+  try {
+    if (!pool) pool = new ShardPool(workers, SHARD_WORKER_URL, shardWorkerLost);
+    await pool.ready;
+    const batchSize = settings().batchSize;
+    const batches = [];
+    // `pool` turns null when setWorkers replaces it: the next slice starts the new one.
+    while (running && pool && generation === modelGeneration && performance.now() - t0 < SLICE_MS) {
+      const r = await pool.step(trainer, batchSize, () => generation === modelGeneration);
+      if (!r) break;
+      batches.push(...r.batches);
+      report = { ...r, batches };
+      if (r.done) break;
+    }
+  } catch (e) {
+    sliceBusy = false;
+    if (generation === modelGeneration) trainingFailed(e);
+    return;
+  }
+  sliceBusy = false;
+  if (report && generation === modelGeneration) {
+    sliceDone(report, performance.now() - t0);
+  } else {
+    scheduleSlice(); // an evaluation asked for meanwhile, say
+  }
+}
+
+function shardWorkerLost(reason) {
+  workers = pool ? pool.size : 1;
+  post('workers', { count: workers, message: `a shard worker failed (${reason}): training goes on with ${workers} worker${workers > 1 ? 's' : ''}` });
+}
+
+function trainingFailed(e) {
+  const text = errorText(e);
+  // Rust rolled the weights back to before the failing step.
+  stopTraining(/diverge/i.test(text) ? 'diverged' : 'error', text);
+  evaluate(false, () => afterEvaluation(true));
+}
+
+// Reports a slice's batches and decides what comes next.
+function sliceDone(report, ms) {
   let images = 0;
   const batches = [];
   for (const b of report.batches) {
@@ -329,6 +396,15 @@ async function loadData(manifestUrl) {
     source: String(manifest.source ?? ''),
   });
 
+  // Room for all rows at once: growing by doubling would briefly hold two
+  // copies of the pixels. Only an optimisation, so a refusal is not fatal.
+  for (const split of ['train', 'test']) {
+    try {
+      trainer.reserve(split, manifest[split].rows);
+    } catch (e) {
+      console.warn(errorText(e));
+    }
+  }
   const cache = await openChunkCache();
   const progress = {};
   for (const split of ['train', 'test']) {
@@ -478,6 +554,15 @@ const handlers = {
     announceModel('fresh');
     predictLast(true);
   },
+  setWorkers({ count }) {
+    if (count < 1 || count > cores) {
+      throw new Error(`workers: ${count} is not between 1 and ${cores} (the cores this browser reports)`);
+    }
+    workers = count;
+    pool?.terminate(); // a step in flight computes the rest of its batch here
+    pool = null;
+    post('workers', { count });
+  },
   predict({ id, pixels }) {
     lastPredictId = id;
     lastPixels = pixels ?? null;
@@ -504,7 +589,7 @@ async function main() {
   trainer = new Trainer(Trainer.presetNames()[0]);
   self.onmessage = handle;
   // Only now: anything the page posted before this line would have been lost.
-  post('ready', { presets: Trainer.presetNames(), settings: settings() });
+  post('ready', { presets: Trainer.presetNames(), settings: settings(), cores, workers });
 }
 
 main().catch((e) => {

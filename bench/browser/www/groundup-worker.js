@@ -3,12 +3,17 @@
 // evaluate, memory, free.
 
 import init, { Trainer } from '../pkg/groundup_web.js';
+// The page's own data-parallel training (served from www/js by bench.mjs).
+import { ShardPool } from '../app/js/shards.js';
 import { serve, runFor, median } from './rpc.js';
 import { images, csv } from './synthetic.js';
 
 const wasm = await init();
 let trainer = null;
 let trainerNet = null;
+let pool = null; // shard workers, when set up with workers > 1
+let batchSize = 0;
+let lostWorker = null;
 
 const memoryBytes = () => wasm.memory.buffer.byteLength;
 
@@ -38,9 +43,10 @@ function makeTrainer(net) {
 let lastLoss = NaN;
 
 /** One training step of the current batch size; returns the images it took. */
-function trainOne() {
+async function trainOne() {
+  if (lostWorker) throw new Error(`a shard worker failed: ${lostWorker}`);
   if (trainer.done) trainer.reset();
-  const b = trainer.trainStep(1).batches[0];
+  const b = pool ? (await pool.step(trainer, batchSize)).batches[0] : trainer.trainStep(1).batches[0];
   lastLoss = b.loss;
   return b.batchSize;
 }
@@ -50,11 +56,23 @@ const handlers = {
     return { memoryBytes: memoryBytes(), presets: Trainer.presetNames() };
   },
 
-  /** A fresh trainer for `net` with plain SGD at `batch`, fed `rows` synthetic rows. */
-  setup({ net, batch, rows = 2000, seed = 1, learningRate }) {
+  /**
+   * A fresh trainer for `net` with plain SGD at `batch`, fed `rows`
+   * synthetic rows; with `workers` > 1, each step shared with shard workers.
+   */
+  async setup({ net, batch, rows = 2000, seed = 1, learningRate, workers = 1 }) {
     trainer?.free();
     trainer = makeTrainer(net);
     trainerNet = net;
+    batchSize = batch;
+    pool?.terminate();
+    pool = null;
+    if (workers > 1) {
+      pool = new ShardPool(workers, new URL('../app/js/shard-worker.js', import.meta.url), (reason) => {
+        lostWorker = reason; // the pool carries on; the measurement must not
+      });
+      if (!(await pool.ready).every(Boolean)) throw new Error('a shard worker did not start');
+    }
     // Plain SGD on both sides. The MLP keeps paper-mlp's summed-batch
     // gradient (lr 0.001); the cnn preset averages the batch (lr 0.01).
     const lr = learningRate ?? (net === 'cnn' ? 0.01 : 0.001);
@@ -66,6 +84,7 @@ const handlers = {
       net,
       spec: JSON.parse(trainer.spec()),
       settings: trainer.settings(),
+      workers: pool ? pool.size : 1,
       rows: added,
       addChunkMs: performance.now() - t0,
     };
@@ -124,6 +143,9 @@ const handlers = {
     trainer = null;
     const before = memoryBytes();
     const t = new Trainer('cnn');
+    // As the page's worker does from the manifest: room for every row at once.
+    t.reserve('train', train);
+    t.reserve('test', test);
     let csvBytes = 0;
     let parseMs = 0;
     let seed = 100;
@@ -154,6 +176,8 @@ const handlers = {
 
   /** Drops the trainer (and the data) so the worker holds nothing big. */
   free() {
+    pool?.terminate();
+    pool = null;
     trainer?.free();
     trainer = null;
     return { memoryBytes: memoryBytes() };

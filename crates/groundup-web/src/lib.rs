@@ -14,7 +14,8 @@ use groundup::metrics::argmax_rows;
 use groundup::model_io;
 use groundup::optim::OptimizerSpec;
 use groundup::presets::{preset, Preset, PRESET_NAMES};
-use groundup::train::{BatchSampler, TrainConfig, Trainer};
+use groundup::train::{accumulate_gradients, BatchSampler, GradientSums, TrainConfig, Trainer};
+use groundup::Network;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -27,6 +28,11 @@ fn start() {
     // Rust panics become readable console errors instead of "unreachable".
     console_error_panic_hook::set_once();
 }
+
+/// A manifest promising more rows than this gets no room reserved up front
+/// (196 MB of pixels; MNIST has 70,000 rows): a corrupt manifest must not
+/// take the memory the data that really arrives will need.
+const MAX_RESERVE_ROWS: usize = 250_000;
 
 /// Settings the page can change; every field optional. camelCase, as JS writes it.
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +122,48 @@ pub struct WebTrainer {
     sampler: BatchSampler,
     train: Dataset,
     test: Dataset,
+    /// The batch of a data-parallel step in progress (see `beginBatch`).
+    pending: Option<PendingBatch>,
+}
+
+/// A batch split into shards, some computed here and some elsewhere.
+struct PendingBatch {
+    epoch: usize,
+    /// Indices into the training set, shard by shard.
+    shards: Vec<Vec<usize>>,
+}
+
+/// What `beginBatch` hands the worker: the weights to compute with and,
+/// for every shard but the first (which stays here), its images and labels.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchPlan {
+    epoch: usize,
+    shards: Vec<ShardData>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ShardData {
+    #[serde(serialize_with = "as_uint8_array")]
+    images: Vec<u8>,
+    #[serde(serialize_with = "as_uint8_array")]
+    labels: Vec<u8>,
+}
+
+/// A shard's sums besides its gradients, as JS sends them back.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ShardSums {
+    examples: usize,
+    loss: f64,
+    correct: usize,
+}
+
+impl From<GradientSums> for ShardSums {
+    fn from(s: GradientSums) -> Self {
+        Self { examples: s.examples, loss: s.loss, correct: s.correct }
+    }
 }
 
 #[wasm_bindgen(js_class = Trainer)]
@@ -132,6 +180,7 @@ impl WebTrainer {
             sampler: BatchSampler::new(0),
             train: Dataset::new(),
             test: Dataset::new(),
+            pending: None,
         })
     }
 
@@ -150,6 +199,7 @@ impl WebTrainer {
             sampler: BatchSampler::new(0),
             train: Dataset::new(),
             test: Dataset::new(),
+            pending: None,
         })
     }
 
@@ -168,6 +218,7 @@ impl WebTrainer {
         self.config = p.train.clone();
         self.preset = Some(p);
         self.sampler = BatchSampler::new(self.train.len());
+        self.pending = None;
         Ok(())
     }
 
@@ -214,7 +265,21 @@ impl WebTrainer {
     pub fn reset(&mut self) -> Result<(), JsError> {
         self.trainer = Trainer::new(self.trainer.network().spec(), &self.config).map_err(js_error)?;
         self.sampler = BatchSampler::new(self.train.len());
+        self.pending = None;
         Ok(())
+    }
+
+    /// Makes room for `rows` more images of `split` (the manifest's count)
+    /// so that loading grows the data once instead of by doubling. Optional;
+    /// if the memory cannot be had, throws and nothing changes.
+    pub fn reserve(&mut self, split: &str, rows: usize) -> Result<(), JsError> {
+        if rows > MAX_RESERVE_ROWS {
+            return Err(js_error(format!(
+                "{split}: not reserving room for {rows} rows (more than {MAX_RESERVE_ROWS}); they load as they come"
+            )));
+        }
+        let target = self.split_mut(split).map_err(js_error)?;
+        target.try_reserve(rows).map_err(|e| js_error(format!("{split}: cannot reserve {rows} rows: {e}")))
     }
 
     /// Parses one CSV chunk (`label,p0,…,p783` rows; plain or gzip) into the
@@ -223,12 +288,7 @@ impl WebTrainer {
     #[wasm_bindgen(js_name = addChunk)]
     pub fn add_chunk(&mut self, split: &str, name: &str, csv: &[u8]) -> Result<usize, JsError> {
         let chunk = parse_csv(csv, name).map_err(js_error)?;
-        let target = match split {
-            "train" => &mut self.train,
-            "test" => &mut self.test,
-            other => return Err(JsError::new(&format!("{name}: unknown split {other:?} (train or test)"))),
-        };
-        target.extend(&chunk);
+        self.split_mut(split).map_err(|e| js_error(format!("{name}: {e}")))?.extend(&chunk);
         self.sampler.set_len(self.train.len());
         Ok(chunk.len())
     }
@@ -270,25 +330,103 @@ impl WebTrainer {
         if self.train.is_empty() {
             return Err(JsError::new("there is no training data yet: wait for the first chunk"));
         }
+        self.abandon_batch();
         let mut report = Vec::with_capacity(batches);
         for _ in 0..batches {
-            let epoch = self.sampler.next_epoch();
-            if epoch >= self.config.epochs {
-                break;
-            }
-            if epoch != self.sampler.epoch() || self.trainer.steps() == 0 {
-                self.trainer.set_learning_rate(self.config.learning_rate_at(epoch)).map_err(js_error)?;
-            }
-            let (epoch, indices) = self.sampler.next_batch(self.config.batch_size, self.trainer.rng());
+            let Some((epoch, indices)) = self.next_batch()? else { break };
             let (x, labels) = self.train.batch(&indices);
             report.push(self.trainer.train_batch(x, &labels, epoch).map_err(js_error)?.into());
         }
-        Ok(to_js(&StepReport {
-            batches: report,
-            step: self.trainer.steps(),
-            epoch: self.sampler.next_epoch(),
-            done: self.done(),
-        }))
+        Ok(self.step_report(report))
+    }
+
+    /// Starts one data-parallel step (the next batch, split into `parts`
+    /// shards of nearly equal size) and returns `{epoch, shards}`: the
+    /// images and labels of shards 1.. for other workers, which compute
+    /// with [`weights`](Self::weights). Shard 0 is computed here by
+    /// [`accumulateShard`](Self::accumulate_shard). Returns `null` when the
+    /// epochs are done. See `www/js/shards.js`.
+    #[wasm_bindgen(js_name = beginBatch)]
+    pub fn begin_batch(&mut self, parts: usize) -> Result<JsValue, JsError> {
+        if self.train.is_empty() {
+            return Err(JsError::new("there is no training data yet: wait for the first chunk"));
+        }
+        if parts == 0 {
+            return Err(JsError::new("beginBatch: parts must be at least 1"));
+        }
+        self.abandon_batch();
+        let Some((epoch, indices)) = self.next_batch()? else { return Ok(JsValue::NULL) };
+        let per_shard = indices.len().div_ceil(parts).max(1);
+        let shards: Vec<Vec<usize>> = indices.chunks(per_shard).map(<[usize]>::to_vec).collect();
+        let plan = BatchPlan {
+            epoch,
+            shards: shards[1..]
+                .iter()
+                .map(|s| {
+                    let d = self.train.subset(s);
+                    ShardData { images: d.images, labels: d.labels }
+                })
+                .collect(),
+        };
+        self.trainer.begin_step();
+        self.pending = Some(PendingBatch { epoch, shards });
+        Ok(to_js(&plan))
+    }
+
+    /// Computes shard `index` of the batch in progress here (shard 0; or
+    /// any shard whose worker failed) and returns its `{examples, loss, correct}`.
+    #[wasm_bindgen(js_name = accumulateShard)]
+    pub fn accumulate_shard(&mut self, index: usize) -> Result<JsValue, JsError> {
+        let pending = self.pending.as_ref().ok_or_else(|| JsError::new("no batch is in progress"))?;
+        let shard = pending.shards.get(index).ok_or_else(|| {
+            js_error(format!("the batch has {} shards, not {}", pending.shards.len(), index + 1))
+        })?;
+        let (x, labels) = self.train.batch(shard);
+        let sums = self.trainer.accumulate(x, &labels).map_err(js_error)?;
+        Ok(to_js(&ShardSums::from(sums)))
+    }
+
+    /// Adds another worker's shard: its flat gradient sums (from
+    /// `ShardWorker.gradients`) and `{examples, loss, correct}`. A wrong
+    /// length is refused and changes nothing; a non-finite gradient is
+    /// refused by `finishBatch` as a divergence.
+    #[wasm_bindgen(js_name = addShardGradients)]
+    pub fn add_shard_gradients(&mut self, gradients: &[f32], sums: JsValue) -> Result<(), JsError> {
+        if self.pending.is_none() {
+            return Err(JsError::new("no batch is in progress"));
+        }
+        let sums: ShardSums = serde_wasm_bindgen::from_value(sums).map_err(js_error)?;
+        let sums = GradientSums { examples: sums.examples, loss: sums.loss, correct: sums.correct };
+        self.trainer.add_gradients(gradients, sums).map_err(js_error)
+    }
+
+    /// Applies the batch in progress once every shard is in; returns a
+    /// report like [`trainStep`](Self::train_step)'s with one batch. A step
+    /// that diverges throws; the weights are those before it.
+    #[wasm_bindgen(js_name = finishBatch)]
+    pub fn finish_batch(&mut self) -> Result<JsValue, JsError> {
+        let pending = self.pending.take().ok_or_else(|| JsError::new("no batch is in progress"))?;
+        let metrics = self.trainer.finish_step(pending.epoch).map_err(js_error)?;
+        Ok(self.step_report(vec![metrics.into()]))
+    }
+
+    /// Drops the batch in progress, if any (its examples are skipped).
+    #[wasm_bindgen(js_name = abandonBatch)]
+    pub fn abandon_batch(&mut self) {
+        if self.pending.take().is_some() {
+            self.trainer.abandon_step();
+        }
+    }
+
+    /// Every weight, flat, for the workers computing shards.
+    pub fn weights(&self) -> Vec<f32> {
+        self.trainer.network().flat_values()
+    }
+
+    /// How many weights the network has (the length of [`weights`](Self::weights)).
+    #[wasm_bindgen(getter, js_name = weightCount)]
+    pub fn weight_count(&self) -> usize {
+        self.trainer.network().num_params()
     }
 
     /// Loss, accuracy and confusion matrix on the test split (its first
@@ -375,12 +513,91 @@ impl WebTrainer {
         self.config = config;
         self.preset = matching;
         self.sampler = BatchSampler::new(self.train.len());
+        self.pending = None;
         Ok(())
     }
 
     /// The architecture, as JSON.
     pub fn spec(&self) -> String {
         self.trainer.network().spec().to_json()
+    }
+}
+
+impl WebTrainer {
+    fn split_mut(&mut self, split: &str) -> Result<&mut Dataset, String> {
+        match split {
+            "train" => Ok(&mut self.train),
+            "test" => Ok(&mut self.test),
+            other => Err(format!("unknown split {other:?} (train or test)")),
+        }
+    }
+
+    /// The next batch's `(epoch, indices)`, with the learning rate of its
+    /// epoch set; `None` once the configured epochs are done.
+    fn next_batch(&mut self) -> Result<Option<(usize, Vec<usize>)>, JsError> {
+        let epoch = self.sampler.next_epoch();
+        if epoch >= self.config.epochs {
+            return Ok(None);
+        }
+        if epoch != self.sampler.epoch() || self.trainer.steps() == 0 {
+            self.trainer.set_learning_rate(self.config.learning_rate_at(epoch)).map_err(js_error)?;
+        }
+        Ok(Some(self.sampler.next_batch(self.config.batch_size, self.trainer.rng())))
+    }
+
+    fn step_report(&self, batches: Vec<BatchView>) -> JsValue {
+        to_js(&StepReport {
+            batches,
+            step: self.trainer.steps(),
+            epoch: self.sampler.next_epoch(),
+            done: self.done(),
+        })
+    }
+}
+
+/// The worker that computes shards of other workers' batches: a network
+/// of the same spec, no data, no optimizer (`ShardWorker` in JavaScript).
+#[wasm_bindgen]
+pub struct ShardWorker {
+    network: Network<f32>,
+}
+
+#[wasm_bindgen]
+impl ShardWorker {
+    /// A network of `spec_json` (weights arrive with every shard).
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec_json: &str) -> Result<ShardWorker, JsError> {
+        let spec = groundup::ModelSpec::from_json(spec_json).map_err(js_error)?;
+        let mut rng = <rand::rngs::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(0);
+        Ok(Self { network: Network::new(&spec, &mut rng).map_err(js_error)? })
+    }
+
+    /// Σ ∂e_i/∂w over the shard (`n·784` pixel bytes, `n` labels) with the
+    /// given flat `weights`: `{gradients: Float32Array, examples, loss, correct}`.
+    pub fn gradients(
+        &mut self,
+        weights: &[f32],
+        images: Vec<u8>,
+        labels: Vec<u8>,
+    ) -> Result<JsValue, JsError> {
+        let shard = Dataset::from_bytes(images, labels, "shard").map_err(js_error)?;
+        if shard.is_empty() {
+            return Err(JsError::new("shard: no images"));
+        }
+        self.network.load_flat_values(weights).map_err(js_error)?;
+        self.network.zero_grad();
+        let (x, labels) = shard.all();
+        let sums = accumulate_gradients(&mut self.network, x, &labels);
+        #[derive(Serialize)]
+        struct Out {
+            #[serde(with = "serde_wasm_bindgen::preserve")]
+            gradients: JsValue,
+            examples: usize,
+            loss: f64,
+            correct: usize,
+        }
+        let gradients = js_sys::Float32Array::from(self.network.flat_grads().as_slice()).into();
+        Ok(to_js(&Out { gradients, examples: sums.examples, loss: sums.loss, correct: sums.correct }))
     }
 }
 

@@ -16,4 +16,6 @@ binding_tests!(
     predictions_are_probabilities,
     models_round_trip_and_bad_files_keep_the_model,
     divergence_is_refused_and_rolled_back,
+    a_step_shared_with_a_shard_worker_is_the_same_step,
+    shard_misuse_is_refused_and_changes_nothing,
 );

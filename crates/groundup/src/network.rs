@@ -124,6 +124,73 @@ impl<F: Real> Network<F> {
         named
     }
 
+    /// Every weight end to end, in [`params`](Self::params) order: what
+    /// one worker sends another in data-parallel training.
+    pub fn flat_values(&self) -> Vec<F> {
+        let mut flat = Vec::with_capacity(self.num_params());
+        for p in self.params() {
+            flat.extend_from_slice(contiguous(&p.value));
+        }
+        flat
+    }
+
+    /// Replaces every weight from [`flat_values`](Self::flat_values) of a
+    /// network of the same spec. Refuses a wrong length or a non-finite
+    /// value and then changes nothing.
+    pub fn load_flat_values(&mut self, flat: &[F]) -> Result<(), ConfigError> {
+        self.check_flat("weights", flat)?;
+        let mut rest = flat;
+        for p in self.params_mut() {
+            let (head, tail) = rest.split_at(p.value.len());
+            contiguous_mut(&mut p.value).copy_from_slice(head);
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    /// Every gradient end to end, in [`params`](Self::params) order.
+    pub fn flat_grads(&self) -> Vec<F> {
+        let mut flat = Vec::with_capacity(self.num_params());
+        for p in self.params() {
+            flat.extend_from_slice(contiguous(&p.grad));
+        }
+        flat
+    }
+
+    /// Adds gradients laid out as [`flat_grads`](Self::flat_grads) to the
+    /// parameters' gradients. Refuses a wrong length and then changes
+    /// nothing. A non-finite gradient is added: it is a divergence, which
+    /// the trainer's guard reports and undoes, not malformed input.
+    pub fn add_flat_grads(&mut self, flat: &[F]) -> Result<(), ConfigError> {
+        self.check_len("gradients", flat)?;
+        let mut rest = flat;
+        for p in self.params_mut() {
+            let (head, tail) = rest.split_at(p.grad.len());
+            contiguous_mut(&mut p.grad).iter_mut().zip(head).for_each(|(g, &x)| *g += x);
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    fn check_len(&self, what: &str, flat: &[F]) -> Result<(), ConfigError> {
+        let expected = self.num_params();
+        if flat.len() != expected {
+            return Err(ConfigError::new(
+                what,
+                format!("{} values for a network of {expected} weights", flat.len()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_flat(&self, what: &str, flat: &[F]) -> Result<(), ConfigError> {
+        self.check_len(what, flat)?;
+        if let Some(i) = flat.iter().position(|v| !v.is_finite()) {
+            return Err(ConfigError::new(what, format!("value {i} is {}", flat[i])));
+        }
+        Ok(())
+    }
+
     /// Number of learnable weights.
     pub fn num_params(&self) -> usize {
         self.params().iter().map(|p| p.value.len()).sum()
@@ -143,4 +210,17 @@ impl<F: Real> Network<F> {
     pub fn is_finite(&self) -> bool {
         self.params().iter().all(|p| p.value.iter().all(|v| v.is_finite()))
     }
+}
+
+// Parameters are created in standard layout and only ever assigned to, so
+// their memory is one slice: copying it as such is ~10× faster than
+// ndarray's element-by-element iteration over a dynamic-rank array, which
+// is what a flat copy of the paper's MLP (887k weights, every step of
+// data-parallel training) would otherwise cost.
+fn contiguous<F: Real>(a: &ndarray::ArrayD<F>) -> &[F] {
+    a.as_slice().expect("parameters are contiguous")
+}
+
+fn contiguous_mut<F: Real>(a: &mut ndarray::ArrayD<F>) -> &mut [F] {
+    a.as_slice_mut().expect("parameters are contiguous")
 }

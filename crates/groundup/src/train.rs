@@ -164,6 +164,8 @@ pub struct Trainer {
     /// Weights and optimizer as they were before the last update — the last
     /// weights known to give a finite loss — and the step count they belong to.
     backup: Option<(Vec<ArrayD<f32>>, Optimizer<f32>, u64)>,
+    /// The step in progress, between `begin_step` and `finish_step`.
+    pending: Option<GradientSums>,
 }
 
 impl Trainer {
@@ -193,6 +195,7 @@ impl Trainer {
             rng,
             steps: 0,
             backup: None,
+            pending: None,
         })
     }
 
@@ -232,30 +235,96 @@ impl Trainer {
 
     /// One step of gradient descent on images `x` (N, 784) in [0, 1] with
     /// their `labels`. On error nothing has changed.
+    ///
+    /// The same as [`begin_step`](Self::begin_step), one
+    /// [`accumulate`](Self::accumulate) of the whole batch and
+    /// [`finish_step`](Self::finish_step).
     pub fn train_batch(
         &mut self,
         x: Array2<f32>,
         labels: &[u8],
         epoch: usize,
     ) -> Result<BatchMetrics, TrainError> {
+        self.begin_step();
+        if let Err(e) = self.accumulate(x, labels) {
+            self.abandon_step();
+            return Err(e);
+        }
+        self.finish_step(epoch)
+    }
+
+    /// Starts a step whose batch arrives in shards — some computed here with
+    /// [`accumulate`](Self::accumulate), some by other workers and added with
+    /// [`add_gradients`](Self::add_gradients) — and is applied by
+    /// [`finish_step`](Self::finish_step). Data-parallel training.
+    ///
+    /// Why this is the same step as one worker's: the batch gradient is a
+    /// sum over examples (paper eq. 15 sums ∂e_i/∂w over the batch; the mean
+    /// divides that sum by N), and a sum can be taken in any grouping. Only
+    /// the rounding of f32 additions differs.
+    pub fn begin_step(&mut self) {
+        self.network.zero_grad();
+        self.pending = Some(GradientSums::default());
+    }
+
+    /// Adds Σ ∂e_i/∂w over the shard `x` (n, 784), `labels` to the step in
+    /// progress (forward and backward, no update) and returns the shard's sums.
+    pub fn accumulate(&mut self, x: Array2<f32>, labels: &[u8]) -> Result<GradientSums, TrainError> {
         assert_eq!(x.nrows(), labels.len(), "one label per image");
+        if self.pending.is_none() {
+            return Err(no_step_in_progress().into());
+        }
         if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
             // Bad input, not bad weights: refuse it and touch nothing.
             return Err(ConfigError::new("training batch", format!("contains the pixel value {bad}")).into());
         }
-        let step = self.steps + 1;
-        let objective = self.network.spec().objective;
+        let sums = accumulate_gradients(&mut self.network, x, labels);
+        self.pending.as_mut().expect("checked above").add(sums);
+        Ok(sums)
+    }
+
+    /// Adds a shard's gradient sums computed by another worker:
+    /// `gradients` is flat, in the order of [`Network::flat_grads`].
+    pub fn add_gradients(&mut self, gradients: &[f32], sums: GradientSums) -> Result<(), ConfigError> {
+        if self.pending.is_none() {
+            return Err(no_step_in_progress());
+        }
+        self.network.add_flat_grads(gradients)?;
+        self.pending.as_mut().expect("checked above").add(sums);
+        Ok(())
+    }
+
+    /// Drops the step in progress (its gradients are discarded).
+    pub fn abandon_step(&mut self) {
+        self.pending = None;
         self.network.zero_grad();
-        let output = self.network.forward(x, Mode::Train); // (N, K)
-        let targets = one_hot(labels, output.ncols()); // (N, K)
-        let loss = objective.evaluate(&output, &targets, self.reduction);
-        if !loss.loss.is_finite() {
+    }
+
+    /// Applies the step in progress: the summed gradient (divided by the
+    /// batch size for a mean, eq. 15), checked by the divergence guard,
+    /// handed to the optimizer. On error nothing has changed but the step
+    /// is over.
+    pub fn finish_step(&mut self, epoch: usize) -> Result<BatchMetrics, TrainError> {
+        let sums = self.pending.take().ok_or_else(no_step_in_progress)?;
+        if sums.examples == 0 {
+            return Err(ConfigError::new("training batch", "has no examples").into());
+        }
+        let step = self.steps + 1;
+        let n = sums.examples as f64;
+        let loss = sums.loss / n;
+        if !loss.is_finite() {
+            // The current weights themselves overflow: back to the last good ones.
             if self.backup.is_some() {
                 self.restore_backup();
             }
-            return Err(self.diverged(step, "loss", loss.loss));
+            return Err(self.diverged(step, "loss", loss as f32));
         }
-        self.network.backward(loss.grad);
+        if self.reduction == Reduction::Mean {
+            let scale = (1.0 / n) as f32;
+            for p in self.network.params_mut() {
+                p.grad.mapv_inplace(|g| g * scale);
+            }
+        }
         if let Some((name, value)) = self.first_non_finite(|p| &p.grad) {
             return Err(self.diverged(step, &format!("gradient of {name}"), value));
         }
@@ -267,13 +336,7 @@ impl Trainer {
             return Err(self.diverged(step, &format!("weight {name}"), value));
         }
         self.steps = step;
-        Ok(BatchMetrics {
-            step,
-            epoch,
-            batch_size: labels.len(),
-            loss: f64::from(loss.loss),
-            accuracy: accuracy(&loss.prediction, labels),
-        })
+        Ok(BatchMetrics { step, epoch, batch_size: sums.examples, loss, accuracy: sums.correct as f64 / n })
     }
 
     /// Class probabilities (N, 10) for images (N, 784) in [0, 1].
@@ -364,6 +427,45 @@ pub fn accuracy(scores: &Array2<f32>, labels: &[u8]) -> f64 {
     correct as f64 / labels.len().max(1) as f64
 }
 
+/// What a shard of a batch adds to a step, besides its gradients.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GradientSums {
+    /// Examples whose gradients are in the sum.
+    pub examples: usize,
+    /// Σ of their losses.
+    pub loss: f64,
+    /// How many of them the network got right (before the step).
+    pub correct: usize,
+}
+
+impl GradientSums {
+    fn add(&mut self, other: GradientSums) {
+        self.examples += other.examples;
+        self.loss += other.loss;
+        self.correct += other.correct;
+    }
+}
+
+fn no_step_in_progress() -> ConfigError {
+    ConfigError::new("training step", "no step is in progress (begin_step first)")
+}
+
+/// Forward and backward over images `x` (n, 784) with `labels`, adding
+/// Σ_i ∂e_i/∂w — the *summed* gradient, whatever the trainer's reduction —
+/// to every parameter's `grad`; no update. The unit of work of one worker
+/// in data-parallel training.
+pub fn accumulate_gradients(network: &mut Network<f32>, x: Array2<f32>, labels: &[u8]) -> GradientSums {
+    assert_eq!(x.nrows(), labels.len(), "one label per image");
+    let objective = network.spec().objective;
+    let output = network.forward(x, Mode::Train); // (n, K)
+    let targets = one_hot(labels, output.ncols()); // (n, K)
+    let loss = objective.evaluate(&output, &targets, Reduction::Sum);
+    let correct = argmax_rows(&loss.prediction).iter().zip(labels).filter(|(&p, &l)| p == l as usize).count();
+    let examples = labels.len();
+    network.backward(loss.grad);
+    GradientSums { examples, loss: f64::from(loss.loss) * examples as f64, correct }
+}
+
 /// Class probabilities (N, K) for images (N, 784).
 pub fn predict(network: &mut Network<f32>, x: Array2<f32>) -> Array2<f32> {
     let output = network.forward(x, Mode::Infer);
@@ -371,8 +473,10 @@ pub fn predict(network: &mut Network<f32>, x: Array2<f32>) -> Array2<f32> {
 }
 
 /// Images per forward pass when evaluating: big enough for fast matrix
-/// products, small enough to keep a CNN's activations under ~100 MB.
-const EVAL_BATCH: usize = 1_000;
+/// products (a CNN's second convolution is then a product 25,088 columns
+/// wide), small enough that its im2col buffer stays ~20 MB — at 1,000
+/// images it was 157 MB, more than all of MNIST.
+const EVAL_BATCH: usize = 128;
 
 /// Loss, accuracy and confusion matrix of `network` over `data`.
 pub fn evaluate(network: &mut Network<f32>, data: &Dataset) -> Result<EvalMetrics, TrainError> {

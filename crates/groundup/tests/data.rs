@@ -806,3 +806,31 @@ fn make_committed_sample() {
     };
     manifest.save(&out).unwrap();
 }
+
+// A shard of a batch travels as bytes: `subset` keeps the chosen images and labels in order, and
+// `from_bytes` takes them back only when they fit together.
+#[test]
+fn shards_travel_as_bytes_and_are_checked_on_arrival() {
+    let data = read_csv(&sample_dir().join("train.csv.gz")).unwrap();
+    let shard = data.subset(&[5, 0, 42]);
+    assert_eq!(shard.len(), 3);
+    assert_eq!(shard.image(0), data.image(5));
+    assert_eq!(shard.image(2), data.image(42));
+    assert_eq!(shard.labels, vec![data.labels[5], data.labels[0], data.labels[42]]);
+    let back = Dataset::from_bytes(shard.images.clone(), shard.labels.clone(), "shard").unwrap();
+    assert_eq!(back, shard);
+    assert_eq!(back.all(), data.batch(&[5, 0, 42]));
+
+    let e = Dataset::from_bytes(vec![0; 784 * 3 - 1], vec![1, 2, 3], "shard").unwrap_err();
+    assert!(e.starts_with("shard: 2351 pixel bytes for 3 labels"), "{e}");
+    let e = Dataset::from_bytes(vec![0; 784], vec![10], "shard").unwrap_err();
+    assert!(e.contains("label 0 is 10"), "{e}");
+
+    let mut empty = Dataset::new();
+    empty.try_reserve(1000).unwrap();
+    assert!(empty.images.capacity() >= 784_000 && empty.is_empty());
+    assert!(
+        empty.try_reserve(usize::MAX / 2).is_err(),
+        "an impossible reservation fails instead of aborting"
+    );
+}

@@ -12,7 +12,9 @@ use groundup::loss::{Objective, Reduction};
 use groundup::metrics::BatchMetrics;
 use groundup::optim::OptimizerSpec;
 use groundup::presets::preset;
-use groundup::train::{evaluate, fit, BatchSampler, Event, TrainConfig, Trainer};
+use groundup::train::{
+    accumulate_gradients, evaluate, fit, BatchSampler, Event, GradientSums, TrainConfig, Trainer,
+};
 use groundup::{ConfigError, Init, LayerSpec, ModelSpec, Network, TrainError};
 use ndarray::Array2;
 use rand::RngExt;
@@ -620,4 +622,146 @@ fn evaluate_confusion_matrix_is_consistent() {
         let direct = evaluate(&mut network, &test).unwrap();
         assert_eq!(direct.confusion.total(), 200);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Data-parallel steps: a batch in shards, some computed by other workers
+// ---------------------------------------------------------------------------
+
+/// Another worker: a network of the same spec with the trainer's weights
+/// (sent flat), computing one shard's gradient sums.
+fn shard_on_other_worker(trainer: &Trainer, x: Array2<f32>, labels: &[u8]) -> (Vec<f32>, GradientSums) {
+    let mut worker = Network::<f32>::new(trainer.network().spec(), &mut rng(99)).unwrap();
+    worker.load_flat_values(&trainer.network().flat_values()).unwrap();
+    worker.zero_grad();
+    let sums = accumulate_gradients(&mut worker, x, labels);
+    (worker.flat_grads(), sums)
+}
+
+/// Steps `trainer` over `indices` of `data` split into `parts` shards:
+/// shard 0 here, the rest on "other workers".
+fn sharded_step(trainer: &mut Trainer, data: &Dataset, indices: &[usize], parts: usize) -> BatchMetrics {
+    let per = indices.len().div_ceil(parts);
+    let shards: Vec<&[usize]> = indices.chunks(per).collect();
+    trainer.begin_step();
+    let (x, labels) = data.batch(shards[0]);
+    trainer.accumulate(x, &labels).unwrap();
+    for shard in &shards[1..] {
+        let (x, labels) = data.batch(shard);
+        let (grads, sums) = shard_on_other_worker(trainer, x, &labels);
+        trainer.add_gradients(&grads, sums).unwrap();
+    }
+    trainer.finish_step(0).unwrap()
+}
+
+fn max_weight_difference(a: &Network<f32>, b: &Network<f32>) -> f32 {
+    a.flat_values().iter().zip(b.flat_values()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+// The gradient of a batch is a sum over its examples (eq. 15), so summing it shard by shard on
+// several workers takes the same step: same loss, accuracy and (up to f32 rounding) weights, step
+// after step — for a mean-reduced preset with Adam and for the paper's summed gradient with SGD.
+#[test]
+fn a_step_in_shards_is_the_step_of_the_whole_batch() {
+    let data = sample_train();
+    for (name, batch, parts) in [("cnn", 48, 3), ("paper-mlp", 40, 2), ("mlp", 33, 4)] {
+        let (spec, config) = preset_config(name, 1, batch);
+        let mut whole = Trainer::new(&spec, &config).unwrap();
+        let mut sharded = Trainer::new(&spec, &config).unwrap();
+        for step in 0..6 {
+            let indices: Vec<usize> = (step * batch..(step + 1) * batch).collect();
+            let (x, labels) = data.batch(&indices);
+            let a = whole.train_batch(x, &labels, 0).unwrap();
+            let b = sharded_step(&mut sharded, &data, &indices, parts);
+            assert_eq!((a.step, a.batch_size, a.accuracy), (b.step, b.batch_size, b.accuracy), "{name}");
+            assert!(
+                (a.loss - b.loss).abs() <= 1e-5 * a.loss.abs().max(1.0),
+                "{name} step {step}: {a:?} vs {b:?}"
+            );
+        }
+        let diff = max_weight_difference(whole.network(), sharded.network());
+        assert!(diff < 1e-4, "{name}: weights differ by {diff} after 6 steps");
+        // The test can fail: a shard counted twice is a different step.
+        let mut doubled = Trainer::new(&spec, &config).unwrap();
+        let indices: Vec<usize> = (0..batch).collect();
+        let (x, labels) = data.batch(&indices);
+        doubled.begin_step();
+        doubled.accumulate(x.clone(), &labels).unwrap();
+        let (grads, sums) = shard_on_other_worker(&doubled, x, &labels);
+        doubled.add_gradients(&grads, sums).unwrap();
+        doubled.finish_step(0).unwrap();
+        let mut once = Trainer::new(&spec, &config).unwrap();
+        let (x, labels) = data.batch(&indices);
+        once.train_batch(x, &labels, 0).unwrap();
+        if name == "paper-mlp" {
+            // SGD on the summed gradient moves twice as far; a mean over twice the examples with
+            // Adam would not notice, so only this preset can show it.
+            let diff = max_weight_difference(once.network(), doubled.network());
+            assert!(diff > 1e-6, "{name}: counting a shard twice changed nothing");
+        }
+    }
+}
+
+// Misuse is refused with a message and changes nothing: gradients of the wrong length, steps not
+// begun; a non-finite gradient from another worker is a divergence, refused by the guard.
+#[test]
+fn shard_gradients_are_checked() {
+    let data = sample_train();
+    let (spec, config) = preset_config("cnn", 1, 16);
+    let mut trainer = Trainer::new(&spec, &config).unwrap();
+    let before = weight_bits(trainer.network());
+    let (x, labels) = data.batch(&(0..16).collect::<Vec<_>>());
+    let sums = GradientSums { examples: 16, loss: 30.0, correct: 2 };
+
+    let e = trainer.finish_step(0).unwrap_err().to_string();
+    assert!(e.contains("no step is in progress"), "{e}");
+    let e = trainer.add_gradients(&[0.0; 3], sums).unwrap_err().to_string();
+    assert!(e.contains("no step is in progress"), "{e}");
+    let e = trainer.accumulate(x.clone(), &labels).unwrap_err().to_string();
+    assert!(e.contains("no step is in progress"), "{e}");
+
+    trainer.begin_step();
+    let e = trainer.add_gradients(&[0.0; 3], sums).unwrap_err().to_string();
+    let n = trainer.network().num_params();
+    assert!(e.contains("gradients") && e.contains(&format!("3 values for a network of {n} weights")), "{e}");
+    let e = trainer.finish_step(0).unwrap_err().to_string();
+    assert!(e.contains("has no examples"), "{e}");
+    assert_eq!(weight_bits(trainer.network()), before);
+
+    trainer.begin_step();
+    trainer.accumulate(x, &labels).unwrap();
+    let mut bad = vec![0.0; n];
+    bad[5] = f32::NAN;
+    trainer.add_gradients(&bad, sums).unwrap();
+    match trainer.finish_step(0).unwrap_err() {
+        TrainError::Diverged { step, what, .. } => {
+            assert_eq!(step, 1);
+            assert!(what.starts_with("gradient of layers.0.weight"), "{what}");
+        }
+        other => panic!("expected a divergence, got {other}"),
+    }
+    assert_eq!(weight_bits(trainer.network()), before, "a refused step moved the weights");
+    assert_eq!(trainer.steps(), 0);
+}
+
+// Flat weights carry a network to another worker exactly, and bad ones are refused untouched.
+#[test]
+fn flat_weights_round_trip_and_are_checked() {
+    let (spec, _) = preset_config("cnn", 1, 8);
+    let a = Network::<f32>::new(&spec, &mut rng(1)).unwrap();
+    let mut b = Network::<f32>::new(&spec, &mut rng(2)).unwrap();
+    assert_ne!(weight_bits(&a), weight_bits(&b));
+    b.load_flat_values(&a.flat_values()).unwrap();
+    assert_eq!(weight_bits(&a), weight_bits(&b));
+
+    let mut c = Network::<f32>::new(&spec, &mut rng(3)).unwrap();
+    let untouched = weight_bits(&c);
+    let e = c.load_flat_values(&a.flat_values()[1..]).unwrap_err();
+    assert_eq!(e.field, "weights");
+    assert!(e.message.contains("values for a network of"), "{e}");
+    let mut nan = a.flat_values();
+    nan[100] = f32::INFINITY;
+    let e = c.load_flat_values(&nan).unwrap_err();
+    assert!(e.message.contains("value 100 is inf"), "{e}");
+    assert_eq!(weight_bits(&c), untouched);
 }

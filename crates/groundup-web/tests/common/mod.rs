@@ -2,7 +2,7 @@
 //! worker (where the real app runs them). Each is a plain function; the
 //! test files wrap them in `#[wasm_bindgen_test]`.
 
-use groundup_web::WebTrainer;
+use groundup_web::{ShardWorker, WebTrainer};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsError, JsValue};
 
@@ -231,6 +231,83 @@ pub fn divergence_is_refused_and_rolled_back() {
         }
     }
     panic!("SGD at lr 10 on a ReLU net should diverge within 50 steps");
+}
+
+fn field(value: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(value, &JsValue::from_str(name)).expect("an object")
+}
+
+fn bytes(value: &JsValue, name: &str) -> Vec<u8> {
+    field(value, name).dyn_into::<js_sys::Uint8Array>().expect("a Uint8Array").to_vec()
+}
+
+/// A data-parallel step as www/js/shards.js takes it: shard 0 here, shard 1
+/// in a `ShardWorker` with the trainer's weights, then `finishBatch`.
+fn two_worker_step(t: &mut WebTrainer) -> Report {
+    let plan = t.begin_batch(2).map_err(message).expect("beginBatch");
+    let shard = js_sys::Array::from(&field(&plan, "shards")).get(0);
+    let mut helper = ShardWorker::new(&t.spec()).map_err(message).expect("shard worker");
+    let out = helper
+        .gradients(&t.weights(), bytes(&shard, "images"), bytes(&shard, "labels"))
+        .map_err(message)
+        .expect("gradients");
+    let gradients =
+        field(&out, "gradients").dyn_into::<js_sys::Float32Array>().expect("Float32Array").to_vec();
+    assert_eq!(gradients.len(), t.weight_count());
+    let sums = js_sys::Object::new();
+    for key in ["examples", "loss", "correct"] {
+        js_sys::Reflect::set(&sums, &JsValue::from_str(key), &field(&out, key)).unwrap();
+    }
+    t.accumulate_shard(0).map_err(message).expect("accumulateShard");
+    t.add_shard_gradients(&gradients, sums.into()).map_err(message).expect("addShardGradients");
+    serde_wasm_bindgen::from_value(t.finish_batch().map_err(message).expect("finishBatch")).expect("report")
+}
+
+pub fn a_step_shared_with_a_shard_worker_is_the_same_step() {
+    let mut alone = loaded("cnn");
+    let mut shared = loaded("cnn");
+    for _ in 0..4 {
+        let a = step(&mut alone, 1);
+        let b = two_worker_step(&mut shared);
+        let (a, b) = (&a.batches[0], &b.batches[0]);
+        assert_eq!((a.step, a.batch_size, a.accuracy), (b.step, b.batch_size, b.accuracy));
+        assert!((a.loss - b.loss).abs() < 1e-5 * a.loss.max(1.0), "losses {} and {}", a.loss, b.loss);
+    }
+    let (wa, wb) = (alone.weights(), shared.weights());
+    let worst = wa.iter().zip(&wb).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(worst < 1e-4, "weights differ by {worst}");
+}
+
+pub fn shard_misuse_is_refused_and_changes_nothing() {
+    let mut t = loaded("cnn");
+    let e = message(t.finish_batch().expect_err("nothing begun"));
+    assert!(e.contains("no batch is in progress"), "{e}");
+    let e = message(t.begin_batch(0).expect_err("zero parts"));
+    assert!(e.contains("at least 1"), "{e}");
+    t.begin_batch(2).map_err(message).expect("beginBatch");
+    let sums = js_object(&serde_json::json!({"examples": 32, "loss": 70.0, "correct": 3})).unwrap();
+    let e = message(t.add_shard_gradients(&[0.0; 5], sums).expect_err("wrong length"));
+    assert!(e.contains("5 values for a network of"), "{e}");
+    let sums =
+        js_object(&serde_json::json!({"examples": 32, "loss": 70.0, "correct": 3, "extra": 1})).unwrap();
+    let e = message(t.add_shard_gradients(&vec![0.0; t.weight_count()], sums).expect_err("unknown key"));
+    assert!(e.contains("extra"), "{e}");
+
+    let mut helper = ShardWorker::new(&t.spec()).map_err(message).expect("shard worker");
+    let w = t.weights();
+    let e = message(helper.gradients(&w, vec![0; 784 * 2], vec![1]).expect_err("pixels for two, one label"));
+    assert!(e.contains("shard") && e.contains("1568 pixel bytes for 1 labels"), "{e}");
+    let e = message(helper.gradients(&w, vec![0; 784], vec![12]).expect_err("label 12"));
+    assert!(e.contains("not a digit"), "{e}");
+    let e = message(helper.gradients(&w[1..], vec![0; 784], vec![1]).expect_err("short weights"));
+    assert!(e.starts_with("weights:"), "{e}");
+    let e = message(t.reserve("train", 10_000_000).expect_err("absurd row count"));
+    assert!(e.contains("not reserving"), "{e}");
+    let e = message(t.reserve("validation", 10).expect_err("no such split"));
+    assert!(e.contains("unknown split"), "{e}");
+    assert_eq!(t.train_size(), 500, "the data stayed");
+    // The trainer still trains after all that.
+    assert_eq!(step(&mut t, 1).batches.len(), 1);
 }
 
 /// Wraps every check above in a `#[wasm_bindgen_test]`, once per test file.

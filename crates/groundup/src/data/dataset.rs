@@ -64,6 +64,48 @@ impl Dataset {
         Dataset { images: self.images[..n * IMAGE_PIXELS].to_vec(), labels: self.labels[..n].to_vec() }
     }
 
+    /// Room for `rows` more images without reallocating. Growing 47 MB of
+    /// pixels by doubling would hold the old and the new buffer at once
+    /// (~140 MB at the peak); reserving from a manifest's row count avoids
+    /// that. Fails, changing nothing, if the memory cannot be had.
+    pub fn try_reserve(&mut self, rows: usize) -> Result<(), std::collections::TryReserveError> {
+        self.images.try_reserve_exact(rows.saturating_mul(IMAGE_PIXELS))?;
+        self.labels.try_reserve_exact(rows)
+    }
+
+    /// The images at `indices`, still as bytes: a shard of a batch to send
+    /// to another worker.
+    pub fn subset(&self, indices: &[usize]) -> Dataset {
+        let mut images = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
+        for &i in indices {
+            images.extend_from_slice(self.image(i));
+        }
+        Dataset { images, labels: indices.iter().map(|&i| self.labels[i]).collect() }
+    }
+
+    /// A set from raw bytes (`n·784` pixels, `n` labels), checked: `what`
+    /// names the source in the error.
+    pub fn from_bytes(images: Vec<u8>, labels: Vec<u8>, what: &str) -> Result<Dataset, String> {
+        if images.len() != labels.len() * IMAGE_PIXELS {
+            return Err(format!(
+                "{what}: {} pixel bytes for {} labels (expected {} = 784 per image)",
+                images.len(),
+                labels.len(),
+                labels.len() * IMAGE_PIXELS
+            ));
+        }
+        if let Some(i) = labels.iter().position(|&l| usize::from(l) >= NUM_CLASSES) {
+            return Err(format!("{what}: label {i} is {}, not a digit 0–9", labels[i]));
+        }
+        Ok(Dataset { images, labels })
+    }
+
+    /// All images as floats in `[0, 1]`, and their labels.
+    pub fn all(&self) -> (Array2<f32>, Vec<u8>) {
+        let indices: Vec<usize> = (0..self.len()).collect();
+        self.batch(&indices)
+    }
+
     /// The images at `indices` as floats in `[0, 1]`, and their labels.
     pub fn batch(&self, indices: &[usize]) -> (Array2<f32>, Vec<u8>) {
         let mut x = Array2::<f32>::zeros((indices.len(), IMAGE_PIXELS)); // (N, 784)

@@ -1,0 +1,42 @@
+// A shard worker: computes the gradient sums of one shard of another
+// worker's batch and sends them back (data-parallel training, shards.js).
+// It holds a network of the trainer's spec but no data and no optimizer:
+// weights, images and labels arrive with every shard. Messages: protocol.js.
+
+import init, { ShardWorker } from '../groundup-web.js';
+import { TO_SHARD_WORKER, check, message } from './protocol.js';
+
+let network = null;
+
+const post = (type, fields, transfer = []) => self.postMessage(message(type, fields), transfer);
+
+const handlers = {
+  shardModel({ spec }) {
+    network?.free();
+    network = null;
+    network = new ShardWorker(spec);
+  },
+  shard({ id, weights, images, labels }) {
+    if (!network) throw new Error('no model yet (shardModel comes first)');
+    const out = network.gradients(weights, images, labels);
+    post('shardGradients', { id, gradients: out.gradients, examples: out.examples, loss: out.loss, correct: out.correct }, [out.gradients.buffer]);
+  },
+};
+
+function handle(event) {
+  let data;
+  try {
+    data = check(event.data, TO_SHARD_WORKER);
+    handlers[data.type](data);
+  } catch (e) {
+    post('shardError', { id: Number.isInteger(data?.id) ? data.id : -1, message: (e && e.message) || String(e) });
+  }
+}
+
+init().then(
+  () => {
+    self.onmessage = handle;
+    post('shardReady', {});
+  },
+  (e) => post('shardError', { id: -1, message: `could not start: ${(e && e.message) || e}` }),
+);

@@ -1,0 +1,162 @@
+// Data-parallel training on every core of a plain static host.
+//
+// Without cross-origin isolation there is no SharedArrayBuffer, so no wasm
+// threads; what every browser does have is more workers. A step with N
+// workers: the training worker draws the batch, splits it into N shards,
+// sends shards 1..N−1 with the current weights to shard workers
+// (shard-worker.js), computes shard 0 itself, adds the shard workers'
+// gradient sums to its own and takes the step. The summed gradient is the
+// same sum a single worker forms (paper eq. 15), grouped differently, so
+// training means the same; only f32 rounding differs (bench/browser shows
+// both loss curves).
+//
+// A shard worker that fails, dies or does not answer within SHARD_TIMEOUT_MS
+// is dropped, and its shard computed here instead: the step still completes,
+// on fewer workers. Messages: protocol.js.
+
+import { FROM_SHARD_WORKER, check, message } from './protocol.js';
+
+const SHARD_TIMEOUT_MS = 20_000;
+// Below this many images a shard's products get too small to pay for the
+// messages, so small batches use fewer workers.
+const MIN_SHARD = 8;
+// Each shard worker costs a round trip of the weights (a copy out of wasm,
+// into the other wasm, and the gradients back: ~8 passes over 4 bytes a
+// weight), which must stay small next to its share of the work. A dense
+// layer does ~6 flops per weight per image, so the copies cost about as much
+// as WEIGHTS_PER_SHARD_IMAGE images' worth of it. The paper's MLP (887k
+// weights, all dense) thus shares only batches of ≥ 2×111; a CNN's
+// convolutions do far more work per weight, and its 11k weights travel free.
+const WEIGHTS_PER_SHARD_IMAGE = 8000;
+
+class ShardWorkerHandle {
+  constructor(url, onDead) {
+    this.worker = new Worker(url, { type: 'module' });
+    this.spec = null; // the architecture it has built
+    this.waiting = new Map(); // shard id → {resolve, timer}
+    this.alive = true;
+    this.onDead = onDead;
+    this.ready = new Promise((resolve) => {
+      this.worker.onmessage = (event) => {
+        let data;
+        try {
+          data = check(event.data, FROM_SHARD_WORKER);
+        } catch (e) {
+          this.fail(e.message);
+          return;
+        }
+        if (data.type === 'shardReady') {
+          resolve(true);
+        } else if (data.type === 'shardGradients') {
+          this.settle(data.id, { gradients: data.gradients, sums: { examples: data.examples, loss: data.loss, correct: data.correct } });
+        } else if (data.id >= 0 && this.waiting.has(data.id)) {
+          this.settle(data.id, { error: data.message });
+        } else {
+          this.fail(data.message);
+          resolve(false);
+        }
+      };
+      this.worker.onerror = (event) => {
+        event.preventDefault?.();
+        this.fail(event.message || 'the shard worker failed');
+        resolve(false);
+      };
+    });
+  }
+
+  /** Sends a shard; resolves to {gradients, sums} or {error}. */
+  compute(id, spec, weights, shard) {
+    if (this.spec !== spec) {
+      this.worker.postMessage(message('shardModel', { spec }));
+      this.spec = spec;
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.fail(`no answer within ${SHARD_TIMEOUT_MS / 1000} s`);
+      }, SHARD_TIMEOUT_MS);
+      this.waiting.set(id, { resolve, timer });
+      const { images, labels } = shard;
+      // Transferred, not copied: the paper's MLP has 3.5 MB of weights.
+      this.worker.postMessage(message('shard', { id, weights, images, labels }), [weights.buffer, images.buffer, labels.buffer]);
+    });
+  }
+
+  settle(id, result) {
+    const entry = this.waiting.get(id);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.waiting.delete(id);
+    entry.resolve(result);
+  }
+
+  fail(reason) {
+    if (!this.alive) return;
+    this.alive = false;
+    this.worker.terminate();
+    for (const id of [...this.waiting.keys()]) this.settle(id, { error: reason });
+    this.onDead(reason);
+  }
+
+  terminate() {
+    this.alive = false;
+    this.worker.terminate();
+    for (const id of [...this.waiting.keys()]) this.settle(id, { error: 'stopped' });
+  }
+}
+
+export class ShardPool {
+  /**
+   * `count` workers in all: this one and `count − 1` shard workers started
+   * from `url`. `onLost(reason)` is told when a shard worker is dropped.
+   */
+  constructor(count, url, onLost = () => {}) {
+    this.nextId = 1;
+    this.helpers = [];
+    for (let i = 1; i < count; i++) {
+      const handle = new ShardWorkerHandle(url, (reason) => onLost(reason));
+      this.helpers.push(handle);
+    }
+    this.ready = Promise.all(this.helpers.map((h) => h.ready));
+  }
+
+  /** Workers computing each batch now: this one and the live shard workers. */
+  get size() {
+    return 1 + this.helpers.filter((h) => h.alive).length;
+  }
+
+  /**
+   * One training step over the next batch of `trainer` (a wasm `Trainer`),
+   * shared among the workers. Resolves to the report of `finishBatch`, or
+   * null when the epochs are done. `stillWanted()` is asked after waiting:
+   * if the model was replaced meanwhile the step is dropped (null).
+   * Throws what the trainer throws (a divergence, say).
+   */
+  async step(trainer, batchSize, stillWanted = () => true) {
+    const live = this.helpers.filter((h) => h.alive);
+    const minShard = Math.max(MIN_SHARD, Math.ceil(trainer.weightCount / WEIGHTS_PER_SHARD_IMAGE));
+    const parts = Math.max(1, Math.min(live.length + 1, Math.floor(batchSize / minShard)));
+    const plan = trainer.beginBatch(parts);
+    if (plan === null) return null;
+    const spec = trainer.spec();
+    // A copy of the weights for each shard worker, handed over without another copy.
+    const answers = plan.shards.map((shard, i) => live[i].compute(this.nextId++, spec, trainer.weights(), shard));
+    trainer.accumulateShard(0);
+    const results = await Promise.all(answers);
+    if (!stillWanted()) {
+      return null;
+    }
+    results.forEach((result, i) => {
+      if (result.error) {
+        trainer.accumulateShard(i + 1); // this worker does that part
+      } else {
+        trainer.addShardGradients(result.gradients, result.sums);
+      }
+    });
+    return trainer.finishBatch();
+  }
+
+  terminate() {
+    for (const h of this.helpers) h.terminate();
+    this.helpers = [];
+  }
+}
