@@ -9,14 +9,15 @@ mod common;
 
 use common::{rng, uniform};
 use groundup::kernels::conv_naive::{conv2d_backward_naive, conv2d_forward_naive};
+use groundup::kernels::gemm::{sgemm, sgemm_blocked, Blocking, KC};
 use groundup::kernels::im2col::{col2im, im2col, im2col_into, output_side};
-use groundup::kernels::matmul::matmul_naive;
+use groundup::kernels::matmul::{mat_mul, mat_mul_into, matmul_naive};
 use groundup::kernels::pool::{
     max_pool_backward, max_pool_backward_naive, max_pool_forward, max_pool_forward_naive,
 };
 use groundup::layers::{Conv2d, Layer, Mode, Padding};
 use groundup::{Init, Real};
-use ndarray::{Array2, Array4, ArrayD, Ix1, Ix4};
+use ndarray::{s, Array2, Array4, ArrayD, Ix1, Ix4};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::RngExt;
 
@@ -116,6 +117,194 @@ fn matmul_naive_is_the_textbook_product() {
     let b = ndarray::array![[7.0, 8.0], [9.0, 10.0], [11.0, 12.0]];
     let c = matmul_naive(a.view(), b.view());
     assert_eq!(c, ndarray::array![[58.0, 64.0], [139.0, 154.0]]);
+}
+
+// ---------------------------------------------------------------------------
+// The blocked sgemm (kernels::gemm): natively its portable tile, the same
+// blocking, packing and edges as the wasm simd128 one (which
+// crates/groundup-web/tests checks in the browser).
+// ---------------------------------------------------------------------------
+
+/// Shapes around every edge: 1×1, fewer rows than MR / columns than NR, sizes
+/// one off a multiple of MR, NR, KC, K spanning several KC blocks, M several
+/// MC blocks, N several NC blocks (with small blocks below), and the paper's
+/// conv shapes scaled down.
+const GEMM_SHAPES: [(usize, usize, usize); 14] = [
+    (1, 1, 1),
+    (1, 7, 1),
+    (3, 5, 4),
+    (4, 8, 8),
+    (5, 9, 9),
+    (7, 1, 15),
+    (17, 33, 9),
+    (8, 25, 392),
+    (16, 200, 196),
+    (33, 257, 17),
+    (12, 600, 31),
+    (64, 70, 65),
+    (130, 20, 7),
+    (5, 128, 130),
+];
+
+/// `α·A·B + β·C0` by the naive product, and each element's rounding scale.
+fn gemm_reference(
+    alpha: f32,
+    a: &Array2<f32>,
+    b: &Array2<f32>,
+    beta: f32,
+    c0: &Array2<f32>,
+) -> (Vec<f32>, Vec<f64>) {
+    let ab = matmul_naive(a.view(), b.view());
+    let expected = ab.iter().zip(c0).map(|(&p, &c)| alpha * p + if beta == 0.0 { 0.0 } else { beta * c });
+    let scale = abs_product_scale(a, b).into_iter().zip(c0).map(|(s, &c)| {
+        let c = if beta == 0.0 { 0.0 } else { f64::from(beta.abs()) * f64::from(c.abs()) };
+        f64::from(alpha.abs()) * s + c + 1e-6
+    });
+    (expected.collect(), scale.collect())
+}
+
+/// Runs `sgemm_blocked` with A, B given as they are stored (`a_t`: A is the
+/// transpose of a row-major (K, M); `b_t`: B of a row-major (N, K)) into a C
+/// of the given layout, and compares with the reference.
+#[allow(clippy::too_many_arguments)]
+fn check_gemm(
+    (m, k, n): (usize, usize, usize),
+    a_t: bool,
+    b_t: bool,
+    c_layout: &str,
+    alpha: f32,
+    beta: f32,
+    blocking: Blocking,
+    r: &mut Xoshiro256PlusPlus,
+) {
+    let a_store = if a_t { matrix::<f32>(k, m, r) } else { matrix::<f32>(m, k, r) };
+    let b_store = if b_t { matrix::<f32>(n, k, r) } else { matrix::<f32>(k, n, r) };
+    let a_view = if a_t { a_store.t() } else { a_store.view() }; // (M, K)
+    let b_view = if b_t { b_store.t() } else { b_store.view() }; // (K, N)
+    let mut c0 = matrix::<f32>(m, n, r);
+    if beta == 0.0 && m * n > 0 {
+        c0[[0, 0]] = f32::NAN; // β = 0 must overwrite, not multiply by 0
+    }
+    let (a, b) = (a_view.to_owned(), b_view.to_owned());
+    let (expected, scale) = gemm_reference(alpha, &a, &b, beta, &c0);
+    // C row-major, column-major, every other column of a wider array
+    // (column stride 2), or a unit-column-stride window of a wider array
+    // (row stride 2N + 3).
+    let mut wide = Array2::<f32>::zeros((m, 2 * n + 3));
+    let mut col_major = Array2::<f32>::zeros((n, m));
+    let mut row_major = c0.clone();
+    let got: Vec<f32> = match c_layout {
+        "row-major" => {
+            sgemm_blocked(alpha, a_view, b_view, beta, &mut row_major.view_mut(), blocking);
+            row_major.iter().copied().collect()
+        }
+        "column-major" => {
+            let mut c = col_major.view_mut().reversed_axes(); // (M, N), strides (1, M)
+            c.assign(&c0);
+            sgemm_blocked(alpha, a_view, b_view, beta, &mut c, blocking);
+            c.iter().copied().collect()
+        }
+        "strided" => {
+            let mut c = wide.slice_mut(s![.., 1..2 * n + 1;2]); // column stride 2
+            c.assign(&c0);
+            sgemm_blocked(alpha, a_view, b_view, beta, &mut c, blocking);
+            c.iter().copied().collect()
+        }
+        "window" => {
+            let mut c = wide.slice_mut(s![.., 3..n + 3]); // row stride 2N+3
+            c.assign(&c0);
+            sgemm_blocked(alpha, a_view, b_view, beta, &mut c, blocking);
+            let got = c.iter().copied().collect();
+            // Nothing outside the window was written.
+            assert!(wide.slice(s![.., ..3]).iter().all(|&v| v == 0.0), "wrote left of the window");
+            assert!(wide.slice(s![.., n + 3..]).iter().all(|&v| v == 0.0), "wrote right of the window");
+            got
+        }
+        other => panic!("unknown layout {other}"),
+    };
+    let what = format!(
+        "sgemm {m}×{k}·{k}×{n} A{} B{} C {c_layout} α {alpha} β {beta} {blocking:?}",
+        if a_t { "ᵀ" } else { "" },
+        if b_t { "ᵀ" } else { "" }
+    );
+    assert_close(&got, &expected, &scale, 1e-5, &what);
+}
+
+// Every shape × operand layout × C layout × (α, β), with the default blocks.
+#[test]
+fn sgemm_matches_naive() {
+    let mut r = rng(21);
+    for shape in GEMM_SHAPES {
+        for (a_t, b_t) in [(false, false), (true, false), (false, true), (true, true)] {
+            for c_layout in ["row-major", "column-major", "strided", "window"] {
+                for (alpha, beta) in [(1.0, 0.0), (1.0, 1.0), (-0.5, 2.0), (0.75, 0.0), (2.0, -1.0)] {
+                    check_gemm(shape, a_t, b_t, c_layout, alpha, beta, Blocking::default(), &mut r);
+                }
+            }
+        }
+    }
+}
+
+// Small blocks, so that every shape crosses KC, MC and NC boundaries
+// (β applied once, on the first K block; edges inside blocks).
+#[test]
+fn sgemm_matches_naive_across_blocks() {
+    let mut r = rng(22);
+    let blockings = [
+        Blocking { kc: 1, mc: 4, nc: 8 },
+        Blocking { kc: 7, mc: 8, nc: 16 },
+        Blocking { kc: 16, mc: 5, nc: 9 },
+        Blocking { kc: 64, mc: 12, nc: 40 },
+        // nc = 0: B panels packed on the fly.
+        Blocking { kc: 1, mc: 4, nc: 0 },
+        Blocking { kc: 7, mc: 8, nc: 0 },
+        Blocking { kc: 16, mc: 5, nc: 0 },
+    ];
+    for blocking in blockings {
+        for shape in GEMM_SHAPES {
+            for (a_t, b_t) in [(false, false), (true, true)] {
+                for (alpha, beta) in [(1.0, 0.0), (-0.5, 2.0)] {
+                    check_gemm(shape, a_t, b_t, "row-major", alpha, beta, blocking, &mut r);
+                }
+            }
+        }
+    }
+}
+
+// K = 0 scales C by β; M or N = 0 is a no-op; the KC default is crossed by a real size.
+#[test]
+fn sgemm_degenerate_shapes() {
+    let a = Array2::<f32>::zeros((3, 0));
+    let b = Array2::<f32>::zeros((0, 4));
+    let mut c = Array2::<f32>::from_elem((3, 4), 2.0);
+    sgemm(1.0, a.view(), b.view(), 0.5, &mut c.view_mut());
+    assert!(c.iter().all(|&v| v == 1.0));
+    c[[1, 1]] = f32::NAN;
+    sgemm(1.0, a.view(), b.view(), 0.0, &mut c.view_mut());
+    assert!(c.iter().all(|&v| v == 0.0), "β = 0 overwrites");
+    let mut empty = Array2::<f32>::zeros((0, 4));
+    sgemm(1.0, Array2::<f32>::zeros((0, 5)).view(), Array2::zeros((5, 4)).view(), 1.0, &mut empty.view_mut());
+    let mut r = rng(23);
+    check_gemm((9, 3 * KC + 5, 11), false, true, "row-major", 1.0, 1.0, Blocking::default(), &mut r);
+}
+
+// The dispatch the layers call agrees with the naive product in f32 and f64.
+#[test]
+fn mat_mul_into_matches_naive() {
+    let mut r = rng(24);
+    for (m, k, n) in MATMUL_SHAPES {
+        let (a, b) = (matrix::<f64>(m, k, &mut r), matrix::<f64>(k, n, &mut r));
+        let mut c = Array2::<f64>::zeros((m, n));
+        mat_mul_into(1.0, a.view(), b.view(), 0.0, &mut c.view_mut());
+        assert_eq!(c, mat_mul(a.view(), b.view()));
+        let naive: Vec<f64> = matmul_naive(a.view(), b.view()).iter().copied().collect();
+        let fast: Vec<f64> = c.iter().copied().collect();
+        assert_close(&fast, &naive, &abs_product_scale(&a, &b), 1e-13, "mat_mul_into f64");
+        let (a32, b32) = (a.mapv(|v| v as f32), b.mapv(|v| v as f32));
+        let fast: Vec<f32> = mat_mul(a32.t().t(), b32.view()).iter().copied().collect();
+        let naive: Vec<f32> = matmul_naive(a32.view(), b32.view()).iter().copied().collect();
+        assert_close(&fast, &naive, &abs_product_scale(&a32, &b32), 1e-5, "mat_mul f32");
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,13 +1,32 @@
 //! Matrix product.
 //!
-//! The fast path is ndarray's `dot` / `general_mat_mul`, which hands f32 and
-//! f64 to the `matrixmultiply` crate: cache-blocked, with AVX/FMA
-//! micro-kernels picked at run time on x86. Layers call it directly; this file
-//! holds the reference it is tested against.
+//! Layers call [`mat_mul_into`] / [`mat_mul`], which pick the fastest
+//! product for the number type and target ([`Real::mat_mul_into`]): in wasm,
+//! f32 runs [`crate::kernels::gemm`] (blocked, packed, a simd128 4×8 tile);
+//! everywhere else ndarray's `general_mat_mul`, which hands f32 and f64 to the
+//! `matrixmultiply` crate (cache-blocked, AVX/FMA micro-kernels picked at run
+//! time on x86). [`matmul_naive`] is the reference both are tested against.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use crate::Real;
+
+/// `C = α·A·B + β·C`. A (M, K), B (K, N), C (M, N); views of any strides
+/// (`x.t()` included). `β = 0` overwrites C.
+pub fn mat_mul_into<F: Real>(
+    alpha: F,
+    a: ArrayView2<F>,
+    b: ArrayView2<F>,
+    beta: F,
+    c: &mut ArrayViewMut2<F>,
+) {
+    F::mat_mul_into(alpha, a, b, beta, c);
+}
+
+/// `A·B` into a fresh (M, N) array, as ndarray's `dot`.
+pub fn mat_mul<F: Real>(a: ArrayView2<F>, b: ArrayView2<F>) -> Array2<F> {
+    F::mat_mul(a, b)
+}
 
 /// `C = A·B` by the textbook triple loop: `c_ij = Σ_k a_ik b_kj`.
 pub fn matmul_naive<F: Real>(a: ArrayView2<F>, b: ArrayView2<F>) -> Array2<F> {

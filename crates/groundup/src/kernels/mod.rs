@@ -3,6 +3,7 @@
 //! used for training.
 
 pub mod conv_naive;
+pub mod gemm;
 pub mod im2col;
 pub mod matmul;
 pub mod pool;

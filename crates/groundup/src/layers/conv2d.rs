@@ -20,12 +20,13 @@
 //! Padding "same" adds (k−1)/2 zeros on every side (k odd) so that the output
 //! is as large as the input, as the paper did (footnote 10); "valid" adds none.
 
-use ndarray::{linalg::general_mat_mul, Array1, Array2, ArrayD, Axis, Ix4};
+use ndarray::{Array1, Array2, ArrayD, Axis, Ix4};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{into_standard_layout, Layer, Mode, Param, NO_CACHE};
 use crate::kernels::im2col::{col2im, im2col_into, output_side};
+use crate::kernels::matmul::{mat_mul, mat_mul_into};
 use crate::{Init, Real};
 
 /// Zero padding of a convolution.
@@ -111,7 +112,7 @@ impl<F: Real> Conv2d<F> {
         let ckk = self.cols.nrows();
         let mut dw =
             self.weight.grad.view_mut().into_shape_with_order((self.filters, ckk)).expect("contiguous");
-        general_mat_mul(F::one(), &delta, &self.cols.t(), F::one(), &mut dw);
+        mat_mul_into(F::one(), delta.view(), self.cols.t(), F::one(), &mut dw);
         if let Some(b) = &mut self.bias {
             b.grad += &delta.sum_axis(Axis(1)).into_dyn();
         }
@@ -147,7 +148,7 @@ impl<F: Real> Layer<F> for Conv2d<F> {
         let (ho, wo) = self.output_hw();
         let mut cols = std::mem::take(&mut self.cols);
         im2col_into(x.view(), self.kernel, self.pad(), &mut cols); // (C·k·k, N·Ho·Wo)
-        let y = self.weight_matrix().dot(&cols); // (O, N·Ho·Wo)
+        let y = mat_mul(self.weight_matrix(), cols.view()); // (O, N·Ho·Wo)
         self.cols = cols;
         // The product is channel-major; the batch axis goes first again.
         let y = y.into_shape_with_order((self.filters, n, ho, wo)).expect("contiguous"); // (O, N, Ho, Wo)
@@ -162,7 +163,7 @@ impl<F: Real> Layer<F> for Conv2d<F> {
 
     fn backward(&mut self, dy: ArrayD<F>) -> ArrayD<F> {
         let (delta, n) = self.accumulate_param_grads(dy); // (O, N·Ho·Wo)
-        let dcols = self.weight_matrix().t().dot(&delta); // (C·k·k, N·Ho·Wo)
+        let dcols = mat_mul(self.weight_matrix().t(), delta.view()); // (C·k·k, N·Ho·Wo)
         let (c, h, w) = self.input_shape;
         col2im(dcols.view(), (n, c, h, w), self.kernel, self.pad()).into_dyn() // (N, C, H, W)
     }

@@ -19,10 +19,11 @@
 //! The batch sums in `Xᵀ·δ` are why a mini-batch costs one matrix product,
 //! not N vector products.
 
-use ndarray::{linalg::general_mat_mul, Array1, Array2, ArrayD, Axis, Ix2};
+use ndarray::{Array1, Array2, ArrayD, Axis, Ix2};
 use rand::Rng;
 
 use super::{Layer, Mode, Param, NO_CACHE};
+use crate::kernels::matmul::{mat_mul, mat_mul_into};
 use crate::{Init, Real};
 
 pub struct Dense<F: Real> {
@@ -46,7 +47,7 @@ impl<F: Real> Dense<F> {
         let dy = dy.into_dimensionality::<Ix2>().expect("dense gradient is (N, out)"); // (N, out)
         let x = self.x.take().expect(NO_CACHE); // (N, in)
         let mut dw = self.weight.grad.view_mut().into_dimensionality::<Ix2>().expect("2-D");
-        general_mat_mul(F::one(), &x.t(), &dy, F::one(), &mut dw);
+        mat_mul_into(F::one(), x.t(), dy.view(), F::one(), &mut dw);
         if let Some(b) = &mut self.bias {
             b.grad += &dy.sum_axis(Axis(0)).into_dyn();
         }
@@ -71,7 +72,7 @@ impl<F: Real> Layer<F> for Dense<F> {
     fn forward(&mut self, x: ArrayD<F>, mode: Mode) -> ArrayD<F> {
         let x = x.into_dimensionality::<Ix2>().expect("dense input is (N, in)"); // (N, in)
         assert_eq!(x.ncols(), self.inputs, "dense expects {} inputs", self.inputs);
-        let mut y = x.dot(&self.weight()); // (N, out)
+        let mut y = mat_mul(x.view(), self.weight()); // (N, out)
         if let Some(b) = &self.bias {
             y += &b.value;
         }
@@ -83,7 +84,7 @@ impl<F: Real> Layer<F> for Dense<F> {
 
     fn backward(&mut self, dy: ArrayD<F>) -> ArrayD<F> {
         let dy = self.accumulate_param_grads(dy); // (N, out)
-        dy.dot(&self.weight().t()).into_dyn() // dX = δ·Wᵀ, (N, in)
+        mat_mul(dy.view(), self.weight().t()).into_dyn() // dX = δ·Wᵀ, (N, in)
     }
 
     fn backward_params_only(&mut self, dy: ArrayD<F>) {
