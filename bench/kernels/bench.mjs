@@ -4,12 +4,16 @@
 // playwright-core, and one dedicated Web Worker per wasm build running
 // groundup-web's `kernel_bench` functions one at a time.
 //
-//   node bench/kernels/bench.mjs [--ms 600] [--rounds 2] [--builds simd128,relaxed] [--out FILE]
+//   node bench/kernels/bench.mjs [--ms 600] [--rounds 2] [--builds simd128,relaxed]
+//                                [--blockings 'KC,MC,NC;…'] [--out FILE]
 //
 // --ms: timed milliseconds per measurement (after its warm-up).
 // --rounds: passes over the list; each kernel reports its best round (the
 //   machine is shared: other work slows some rounds down).
 // --builds: which builds in bench/kernels/pkg/ to run (run.sh makes them).
+// --blockings: extra matrix-product rows with kernels::gemm at these block
+//   sizes (each row also runs `groundup`, the layers' path, and
+//   `matrixmultiply`, the baseline, in the same run).
 // The tables go to stderr; the last stdout line is the JSON result.
 
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -23,7 +27,7 @@ import { CHROMIUM, CHROMIUM_FLAGS as FLAGS } from '../../scripts/chromium.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const opts = { ms: 600, rounds: 2, builds: ['simd128', 'relaxed'], out: null };
+  const opts = { ms: 600, rounds: 2, builds: ['simd128', 'relaxed'], blockings: [], out: null };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[++i];
@@ -32,6 +36,7 @@ function parseArgs(argv) {
     else if (key === '--rounds') opts.rounds = Number(value);
     else if (key === '--builds') opts.builds = value.split(',').filter(Boolean);
     else if (key === '--out') opts.out = value;
+    else if (key === '--blockings') opts.blockings = value.split(';').filter(Boolean);
     else throw new Error(`unknown option ${key}`);
   }
   if (!(opts.ms >= 50 && opts.ms <= 60000)) throw new Error('--ms must be in [50, 60000]');
@@ -185,8 +190,10 @@ async function main() {
           }
         }
         for (const mm of MATMULS) {
-          const r = await call(`matmul ${mm.what}`, 'matmul_gflops', [mm.m, mm.k, mm.n, ms, mm.layout]);
-          keep(`${build} mm ${mm.what}`, { build, kernel: `matmul ${mm.what}`, shape: `${shapeOf(mm)} ${mm.layout}` }, r);
+          for (const kernel of ['groundup', 'matrixmultiply', ...opts.blockings.map((b) => `gemm:${b}`)]) {
+            const r = await call(`matmul ${mm.what} ${kernel}`, 'matmul_gflops', [mm.m, mm.k, mm.n, ms, mm.layout, kernel]);
+            keep(`${build} mm ${mm.what} ${kernel}`, { build, kernel: `matmul ${mm.what}, ${kernel}`, shape: `${shapeOf(mm)} ${mm.layout}` }, r);
+          }
         }
         const naive = await call('matmul naive 128³', 'naive_matmul_gflops', [128, ms]);
         keep(`${build} naive`, { build, kernel: 'matmul naive triple loop', shape: shapeOf({ m: 128, k: 128, n: 128 }) }, naive);

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Kernel microbenchmark: GFLOP/s of groundup's matrix product (ndarray's
-# general_mat_mul → matrixmultiply's wasm simd128 sgemm) and of its Conv2d
-# layer (im2col + products + col2im), in wasm in a dedicated Web Worker of
+# Kernel microbenchmark: GFLOP/s of groundup's matrix product (in wasm
+# kernels::gemm's simd128 sgemm; matrixmultiply's, the old path, beside it)
+# and of its Conv2d layer (im2col + products + col2im), in wasm in a dedicated Web Worker of
 # headless Chromium, against the peak of a plain wasm SIMD multiply-add loop
 # (and a relaxed-SIMD FMA loop) measured in the same run. Two wasm builds:
 # `simd128` (as the app ships: .cargo/config.toml's +simd128) and `relaxed`
-# (+simd128,+relaxed-simd: matrixmultiply's kernel then uses relaxed_madd).
+# (+simd128,+relaxed-simd: matrixmultiply's kernel then uses relaxed_madd;
+# kernels::gemm's does not, it uses f32x4.mul + f32x4.add).
 #
-# Usage: bash bench/kernels/run.sh [--ms 600] [--rounds 2] [--builds simd128,relaxed]
+# Usage: bash bench/kernels/run.sh [--ms 600] [--rounds 2] [--builds simd128,relaxed] [--blockings "KC,MC,NC;…"]
 # Output: tables on stderr, one JSON object on the last stdout line, and
 # target/bench/kernels.json. See bench/README.md ("Kernel microbenchmark").
 #

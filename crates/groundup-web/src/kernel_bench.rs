@@ -16,8 +16,9 @@
 
 use std::hint::black_box;
 
+use groundup::kernels::gemm::{sgemm_blocked, Blocking};
 use groundup::kernels::im2col::{col2im, im2col_into, output_side};
-use groundup::kernels::matmul::matmul_naive;
+use groundup::kernels::matmul::{mat_mul, mat_mul_into, matmul_naive};
 use groundup::layers::{Conv2d, Dense, Flatten, Layer, LeakyRelu, MaxPool2d, Mode, Padding};
 use groundup::loss::softmax_cross_entropy;
 use groundup::presets::preset;
@@ -449,13 +450,18 @@ pub fn microkernel_gflops(variant: &str, ms: f64) -> Result<JsValue, JsError> {
 
 // ---- matrix products ----------------------------------------------------------
 
-/// `C = A·B` with ndarray's `general_mat_mul` (the path the layers take:
-/// `dot` is `general_mat_mul` into a fresh array), A (m×k), B (k×n),
-/// random f32. `layout` says how A and B are stored, as the layers store
-/// them: `"nn"` (both row-major: conv forward `W·cols`, dense forward
-/// `x·W`), `"nt"` (B is the transpose of a row-major n×k: conv weight
-/// gradient `δ·colsᵀ`), `"tn"` (A is the transpose of a row-major k×m: conv
-/// input gradient `Wᵀ·δ`). 2·m·k·n flops.
+/// `C = A·B`, A (m×k), B (k×n), random f32, by `kernel`:
+/// - `"groundup"` (default): `kernels::matmul::mat_mul_into`, the path the
+///   layers take (in wasm: `kernels::gemm`'s blocked sgemm, 4×8 simd128 tile);
+/// - `"matrixmultiply"`: ndarray's `general_mat_mul` (the `matrixmultiply`
+///   crate's wasm kernel), what the layers called before: the baseline;
+/// - `"gemm:KC,MC,NC"`: `kernels::gemm` with other block sizes.
+///
+/// `layout` says how A and B are stored, as the layers store them: `"nn"`
+/// (both row-major: conv forward `W·cols`, dense forward `x·W`), `"nt"` (B
+/// is the transpose of a row-major n×k: conv weight gradient `δ·colsᵀ`),
+/// `"tn"` (A is the transpose of a row-major k×m: conv input gradient
+/// `Wᵀ·δ`). 2·m·k·n flops.
 #[wasm_bindgen]
 pub fn matmul_gflops(
     m: usize,
@@ -463,9 +469,11 @@ pub fn matmul_gflops(
     n: usize,
     ms: f64,
     layout: Option<String>,
+    kernel: Option<String>,
 ) -> Result<JsValue, JsError> {
     check_ms(ms)?;
     let layout = layout.unwrap_or_else(|| "nn".into());
+    let kernel = kernel.unwrap_or_else(|| "groundup".into());
     let a_store = match layout.as_str() {
         "nn" | "nt" => random_matrix(m, k, 1),
         "tn" => random_matrix(k, m, 1),
@@ -476,10 +484,33 @@ pub fn matmul_gflops(
     let b = if layout == "nt" { b_store.t() } else { b_store.view() };
     let mut c = Array2::<f32>::zeros((m, n));
     let flops = 2.0 * (m * k * n) as f64;
-    let r = measure(ms, flops, layout, || {
-        general_mat_mul(1.0, &a, &b, 0.0, &mut c);
-        black_box(&mut c);
-    });
+    let detail = format!("{layout}, {kernel}");
+    let r = match kernel.as_str() {
+        "groundup" => measure(ms, flops, detail, || {
+            mat_mul_into(1.0, a, b, 0.0, &mut c.view_mut());
+            black_box(&mut c);
+        }),
+        "matrixmultiply" => measure(ms, flops, detail, || {
+            general_mat_mul(1.0, &a, &b, 0.0, &mut c);
+            black_box(&mut c);
+        }),
+        other => {
+            let sizes: Vec<usize> = other
+                .strip_prefix("gemm:")
+                .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
+                .unwrap_or_default();
+            let [kc, mc, nc] = sizes[..] else {
+                return Err(JsError::new(&format!(
+                    "kernel must be groundup, matrixmultiply or gemm:KC,MC,NC, got {other}"
+                )));
+            };
+            let blocking = Blocking { kc, mc, nc };
+            measure(ms, flops, detail, || {
+                sgemm_blocked(1.0, a, b, 0.0, &mut c.view_mut(), blocking);
+                black_box(&mut c);
+            })
+        }
+    };
     Ok(to_js(&r))
 }
 
@@ -628,11 +659,11 @@ pub fn conv_breakdown(
     );
     push(
         "W·cols",
-        measure(each, product, format!("({o}×{ckk})·({ckk}×{cols_n}), dot"), || {
-            black_box(w.dot(&cols));
+        measure(each, product, format!("({o}×{ckk})·({ckk}×{cols_n}), mat_mul"), || {
+            black_box(mat_mul(w.view(), cols.view()));
         }),
     );
-    let y = w.dot(&cols);
+    let y = mat_mul(w.view(), cols.view());
     push(
         "permute y → NCHW",
         measure(each, 0.0, "(O,N,Ho,Wo) → (N,O,Ho,Wo) copy".into(), || {
@@ -656,18 +687,18 @@ pub fn conv_breakdown(
     let mut dw = Array2::<f32>::zeros((o, ckk));
     push(
         "∂W += δ·colsᵀ",
-        measure(each, product, format!("({o}×{cols_n})·({cols_n}×{ckk}), general_mat_mul"), || {
-            general_mat_mul(1.0, &delta, &cols.t(), 1.0, &mut dw);
+        measure(each, product, format!("({o}×{cols_n})·({cols_n}×{ckk}), mat_mul_into"), || {
+            mat_mul_into(1.0, delta.view(), cols.t(), 1.0, &mut dw.view_mut());
             black_box(&mut dw);
         }),
     );
     push(
         "∂cols = Wᵀ·δ",
-        measure(each, product, format!("({ckk}×{o})·({o}×{cols_n}), dot"), || {
-            black_box(w.t().dot(&delta));
+        measure(each, product, format!("({ckk}×{o})·({o}×{cols_n}), mat_mul"), || {
+            black_box(mat_mul(w.t(), delta.view()));
         }),
     );
-    let dcols = w.t().dot(&delta);
+    let dcols = mat_mul(w.t(), delta.view());
     push(
         "col2im",
         measure(each, 0.0, format!("({ckk}×{cols_n}) → ({c},{}²)", case.side), || {
