@@ -35,6 +35,9 @@ pub struct TrainArgs {
     lr_decay: Option<f64>,
     #[arg(long)]
     seed: Option<u64>,
+    /// Move each training image by up to this many pixels each way, at random (0: never).
+    #[arg(long)]
+    shift: Option<usize>,
     /// Evaluate on the test set every this many steps (0: once per epoch).
     #[arg(long)]
     eval_every: Option<usize>,
@@ -68,6 +71,9 @@ pub fn run(args: TrainArgs) -> CliResult {
     }
     if let Some(s) = args.seed {
         config.seed = s;
+    }
+    if let Some(s) = args.shift {
+        config.shift = s;
     }
     if let Some(k) = args.eval_every {
         config.eval_every = k;

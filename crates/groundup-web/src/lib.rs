@@ -129,8 +129,8 @@ pub struct WebTrainer {
 /// A batch split into shards, some computed here and some elsewhere.
 struct PendingBatch {
     epoch: usize,
-    /// Indices into the training set, shard by shard.
-    shards: Vec<Vec<usize>>,
+    /// The batch's images (as trained on: shifted if so configured), shard by shard.
+    shards: Vec<Dataset>,
 }
 
 /// What `beginBatch` hands the worker: the weights to compute with and,
@@ -334,7 +334,7 @@ impl WebTrainer {
         let mut report = Vec::with_capacity(batches);
         for _ in 0..batches {
             let Some((epoch, indices)) = self.next_batch()? else { break };
-            let (x, labels) = self.train.batch(&indices);
+            let (x, labels) = self.config.training_batch(&self.train, &indices, self.trainer.rng()).all();
             report.push(self.trainer.train_batch(x, &labels, epoch).map_err(js_error)?.into());
         }
         Ok(self.step_report(report))
@@ -357,15 +357,17 @@ impl WebTrainer {
         self.abandon_batch();
         let Some((epoch, indices)) = self.next_batch()? else { return Ok(JsValue::NULL) };
         let per_shard = indices.len().div_ceil(parts).max(1);
-        let shards: Vec<Vec<usize>> = indices.chunks(per_shard).map(<[usize]>::to_vec).collect();
+        // Shifted (if configured) once, here, so every shard sees the batch one worker would.
+        let batch = self.config.training_batch(&self.train, &indices, self.trainer.rng());
+        let shards: Vec<Dataset> = (0..indices.len())
+            .step_by(per_shard)
+            .map(|start| batch.subset(&(start..(start + per_shard).min(indices.len())).collect::<Vec<_>>()))
+            .collect();
         let plan = BatchPlan {
             epoch,
             shards: shards[1..]
                 .iter()
-                .map(|s| {
-                    let d = self.train.subset(s);
-                    ShardData { images: d.images, labels: d.labels }
-                })
+                .map(|d| ShardData { images: d.images.clone(), labels: d.labels.clone() })
                 .collect(),
         };
         self.trainer.begin_step();
@@ -381,7 +383,7 @@ impl WebTrainer {
         let shard = pending.shards.get(index).ok_or_else(|| {
             js_error(format!("the batch has {} shards, not {}", pending.shards.len(), index + 1))
         })?;
-        let (x, labels) = self.train.batch(shard);
+        let (x, labels) = shard.all();
         let sums = self.trainer.accumulate(x, &labels).map_err(js_error)?;
         Ok(to_js(&ShardSums::from(sums)))
     }
@@ -395,7 +397,10 @@ impl WebTrainer {
         if self.pending.is_none() {
             return Err(JsError::new("no batch is in progress"));
         }
-        let sums: ShardSums = serde_wasm_bindgen::from_value(sums).map_err(js_error)?;
+        // Through serde_json: serde-wasm-bindgen would ignore an unknown key.
+        let json: serde_json::Value = serde_wasm_bindgen::from_value(sums).map_err(js_error)?;
+        let sums: ShardSums =
+            serde_json::from_value(json).map_err(|e| js_error(format!("shard sums: {e}")))?;
         let sums = GradientSums { examples: sums.examples, loss: sums.loss, correct: sums.correct };
         self.trainer.add_gradients(gradients, sums).map_err(js_error)
     }

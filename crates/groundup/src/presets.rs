@@ -8,6 +8,10 @@
 //! | `mlp`       | the same MLP shape with modern choices                         |
 //! | `cnn`       | the same CNN shape with modern choices — the default           |
 //!
+//! The modern choices: biases, He/Glorot initialisation, Adam with a
+//! learning rate that decays every epoch, ReLU in the MLP, and for the CNN
+//! training images shifted by up to a pixel ([`crate::data::shifted_subset`]).
+//!
 //! **What `paper-cnn` changes, and why.** The shape is the paper's: conv
 //! 8@5×5 same → leaky ReLU(0.01) → 2×2 max pool → conv 16@5×5 same → leaky
 //! ReLU → pool → dense 784→10 → softmax, no biases, plain SGD. Three things
@@ -61,6 +65,7 @@ pub fn preset(name: &str) -> Option<Preset> {
                 lr_decay: 1.0,
                 eval_every: 40,
                 seed: 1,
+                shift: 0,
             },
         },
         "mlp" => Preset {
@@ -75,6 +80,7 @@ pub fn preset(name: &str) -> Option<Preset> {
                 lr_decay: 0.6,
                 eval_every: 250,
                 seed: 1,
+                shift: 0,
             },
         },
         "paper-cnn" => Preset {
@@ -89,20 +95,27 @@ pub fn preset(name: &str) -> Option<Preset> {
                 lr_decay: 1.0,
                 eval_every: 500,
                 seed: 1,
+                shift: 0,
             },
         },
         "cnn" => Preset {
             name: "cnn",
             title: "CNN",
             spec: cnn_spec(LayerSpec::LeakyRelu { alpha: 0.01 }, true),
+            // Four epochs with every image shifted by up to a pixel: without
+            // the shift this network stops at 98.95–99.08% test accuracy
+            // (seeds 1–3, 3 or 4 epochs) — its capacity, not its training;
+            // with it, 99.17–99.26% after four (`groundup train --preset cnn
+            // --seed N`), and ≥ 99.0% from the third on.
             train: TrainConfig {
-                epochs: 3,
+                epochs: 4,
                 batch_size: 64,
                 optimizer: OptimizerSpec::from_name("adam", 0.004).expect("valid"),
                 reduction: Reduction::Mean,
-                lr_decay: 0.25,
+                lr_decay: 0.35,
                 eval_every: 250,
                 seed: 1,
+                shift: 1,
             },
         },
         _ => return None,

@@ -31,7 +31,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Dataset, NUM_CLASSES};
+use crate::data::{shifted_subset, Dataset, MAX_SHIFT, NUM_CLASSES};
 use crate::layers::Mode;
 use crate::loss::{one_hot, Reduction};
 use crate::metrics::{argmax_rows, BatchMetrics, ConfusionMatrix, EvalMetrics};
@@ -53,6 +53,10 @@ pub struct TrainConfig {
     pub eval_every: usize,
     /// Seeds the weights and the shuffling: same seed, same run, bit for bit.
     pub seed: u64,
+    /// Move each training image by up to this many pixels each way, at
+    /// random (0: never). See [`crate::data::shifted_subset`].
+    #[serde(default)]
+    pub shift: usize,
 }
 
 fn one() -> f64 {
@@ -85,7 +89,19 @@ impl TrainConfig {
                 format!("{} is not in (0, 1]", self.lr_decay),
             ));
         }
+        if self.shift > MAX_SHIFT {
+            return Err(ConfigError::new(
+                "shift",
+                format!("{} pixels is more than {MAX_SHIFT}: the digit would leave the image", self.shift),
+            ));
+        }
         self.optimizer.validate()
+    }
+
+    /// The training images at `indices`, shifted as configured: what one
+    /// step learns from (bytes; `.all()` makes them floats).
+    pub fn training_batch(&self, data: &Dataset, indices: &[usize], rng: &mut impl Rng) -> Dataset {
+        shifted_subset(data, indices, self.shift, rng)
     }
 
     /// The learning rate for `epoch` (0-based) after decay.
@@ -578,7 +594,7 @@ pub fn fit(
         for batch_in_epoch in 0..per_epoch {
             let (sampled_epoch, indices) = sampler.next_batch(config.batch_size, trainer.rng());
             debug_assert_eq!(sampled_epoch, epoch);
-            let (x, labels) = train.batch(&indices);
+            let (x, labels) = config.training_batch(train, &indices, trainer.rng()).all();
             let t = Instant::now();
             let metrics = trainer.train_batch(x, &labels, epoch)?;
             train_seconds += t.elapsed().as_secs_f64();

@@ -834,3 +834,53 @@ fn shards_travel_as_bytes_and_are_checked_on_arrival() {
         "an impossible reservation fails instead of aborting"
     );
 }
+
+// Augmentation moves a digit without changing it: a shift by (dx, dy) puts pixel (x, y) at
+// (x+dx, y+dy), fills the opened edge with 0, and (0, 0) is the identity. Random shifts stay
+// within ±shift, are drawn from the seed, and shift 0 draws nothing.
+#[test]
+fn shifted_images_move_by_whole_pixels() {
+    use groundup::data::{shift_image, shifted_subset, MAX_SHIFT};
+    use rand::SeedableRng;
+    let src: Vec<u8> = (0..784).map(|i| (i % 251) as u8 + 1).collect(); // no zeros
+    let at = |img: &[u8], x: usize, y: usize| img[y * 28 + x];
+    let mut dst = vec![0u8; 784];
+    shift_image(&src, 0, 0, &mut dst);
+    assert_eq!(dst, src);
+    shift_image(&src, 2, -1, &mut dst);
+    for y in 0..28 {
+        for x in 0..28 {
+            let expected = if x >= 2 && y <= 26 { at(&src, x - 2, y + 1) } else { 0 };
+            assert_eq!(at(&dst, x, y), expected, "({x}, {y})");
+        }
+    }
+
+    let data = read_csv(&sample_dir().join("train.csv.gz")).unwrap();
+    let indices = [3, 1, 4, 1, 5];
+    let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(7);
+    let untouched = rng.clone();
+    assert_eq!(shifted_subset(&data, &indices, 0, &mut rng), data.subset(&indices));
+    assert_eq!(rng, untouched, "shift 0 draws no random numbers");
+    let shifted = shifted_subset(&data, &indices, 1, &mut rng);
+    assert_eq!(shifted.labels, data.subset(&indices).labels);
+    let mut moved = 0;
+    for (i, &index) in indices.iter().enumerate() {
+        let candidates: Vec<Vec<u8>> = (-1..=1)
+            .flat_map(|dy| (-1..=1).map(move |dx| (dx, dy)))
+            .map(|(dx, dy)| {
+                let mut out = vec![0u8; 784];
+                shift_image(data.image(index), dx, dy, &mut out);
+                out
+            })
+            .collect();
+        assert!(
+            candidates.contains(&shifted.image(i).to_vec()),
+            "image {i} is not a ≤1 px shift of its source"
+        );
+        moved += usize::from(shifted.image(i) != data.image(index));
+    }
+    assert!(moved >= 3, "only {moved} of 5 images moved");
+    let again = shifted_subset(&data, &indices, 1, &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(7));
+    assert_eq!(again, shifted, "same seed, same shifts");
+    assert_eq!(MAX_SHIFT, 4);
+}

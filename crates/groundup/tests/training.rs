@@ -248,6 +248,7 @@ fn explosive() -> Vec<(&'static str, ModelSpec, TrainConfig)> {
         lr_decay: 1.0,
         eval_every: 0,
         seed: 3,
+        shift: 0,
     };
     let paper = preset("paper-cnn").unwrap();
     vec![
@@ -370,6 +371,7 @@ fn overflow_on_update(optimizer: OptimizerSpec) -> Trainer {
         lr_decay: 1.0,
         eval_every: 0,
         seed: 9,
+        shift: 0,
     };
     Trainer::new(&spec, &config).unwrap()
 }
@@ -477,6 +479,7 @@ fn train_config_validate_refuses_bad_settings() {
         assert_refused(TrainConfig { batch_size, ..base.clone() }.validate(), "batch size", "batch");
     }
     assert_refused(TrainConfig { epochs: 0, ..base.clone() }.validate(), "epochs", "epochs 0");
+    assert_refused(TrainConfig { shift: 5, ..base.clone() }.validate(), "shift", "shift 5");
     for lr_decay in [0.0, 2.0, -0.5, f64::NAN] {
         let config = TrainConfig { lr_decay, ..base.clone() };
         assert_refused(config.validate(), "learning-rate decay", &format!("decay {lr_decay}"));

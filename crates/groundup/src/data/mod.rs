@@ -8,6 +8,7 @@
 //! [`Dataset`]. Every error is a [`DataError`] that names the file, and for
 //! CSV the line and column, of the problem.
 
+mod augment;
 mod csv;
 mod dataset;
 mod error;
@@ -16,6 +17,7 @@ mod idx;
 mod manifest;
 mod prepare;
 
+pub use augment::{shift_image, shifted_subset, MAX_SHIFT};
 pub use csv::{parse_csv, read_csv, write_csv, CsvReader, LabelledImage};
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
 pub use error::DataError;
