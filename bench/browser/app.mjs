@@ -76,7 +76,24 @@ async function run(context, url, workers, opts) {
         return { reached: hit ? { ...hit, afterTrainMs: hit.at - h.trainPressedAt } : null, done: /^(Done|Training stopped)/.test(state) };
       }, opts.target));
     }
-    // Let the run finish its epochs for the curves (pause if it is still going).
+    if (done && !reached) {
+      // The last full evaluation comes just after "Done": wait for it.
+      await page.waitForFunction(
+        () => {
+          const h = globalThis.groundup.history;
+          const last = h.training.at(-1);
+          return last && h.evaluations.some((e) => e.full && e.step === last.step);
+        },
+        null,
+        { timeout: 30_000 },
+      ).catch(() => {});
+      reached = await page.evaluate((target) => {
+        const h = globalThis.groundup.history;
+        const hit = h.evaluations.find((e) => e.full && e.accuracy >= target);
+        return hit ? { ...hit, afterTrainMs: hit.at - h.trainPressedAt } : null;
+      }, opts.target);
+    }
+    const finalState = await page.locator('#state').textContent();
     const h = await page.evaluate(() => {
       const h = globalThis.groundup.history;
       return { training: h.training, evaluations: h.evaluations.map((e) => ({ ...e, afterTrainMs: e.at - h.trainPressedAt })), speeds: h.speeds };
@@ -88,6 +105,7 @@ async function run(context, url, workers, opts) {
       fullEvaluations: h.evaluations.filter((e) => e.full).map((e) => ({ step: e.step, accuracy: e.accuracy, loss: e.loss, seconds: e.afterTrainMs / 1000, ms: e.ms })),
       medianImagesPerSecond: speeds.length ? speeds[speeds.length >> 1] : null,
       steps: h.training.length,
+      finalState,
       losses: h.training.map((b) => b.loss),
       load,
       problems,
@@ -155,7 +173,7 @@ async function main() {
       log(`cnn preset from Reset to ${(100 * opts.target).toFixed(1)}% on ${workers} worker(s)…`);
       const r = await run(context, server.url, workers, opts);
       result.runs.push(r);
-      log(`  ${r.reached ? `${r.reached.seconds.toFixed(1)} s (step ${r.reached.step}, ${(100 * r.reached.accuracy).toFixed(2)}%)` : 'not reached'}; full evaluations ${r.fullEvaluations.map((e) => `${(100 * e.accuracy).toFixed(2)}% at ${e.seconds.toFixed(1)} s`).join(', ')}; ${Math.round(r.medianImagesPerSecond)} img/s; load ${r.load.join(' ')}`);
+      log(`  ${r.reached ? `${r.reached.seconds.toFixed(1)} s (step ${r.reached.step}, ${(100 * r.reached.accuracy).toFixed(2)}%)` : `not reached (${r.finalState})`}; full evaluations ${r.fullEvaluations.map((e) => `${(100 * e.accuracy).toFixed(2)}% at ${e.seconds.toFixed(1)} s`).join(', ')}; ${Math.round(r.medianImagesPerSecond)} img/s; load ${r.load.join(' ')}`);
     }
   } finally {
     await context.close().catch(() => {});

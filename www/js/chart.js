@@ -290,8 +290,8 @@ const PALETTE = ['#3b82f6', '#f97316', '#22c55e', '#a855f7', '#ef4444'];
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", sans-serif';
 const ARIA_INTERVAL_MS = 1000;
-// Fastest redraw while training: 8 frames a second still reads as live.
-const MIN_DRAW_INTERVAL_MS = 125;
+// Fastest redraw while training: 5 frames a second still reads as live.
+const MIN_DRAW_INTERVAL_MS = 200;
 
 /**
  * A live line chart of training metrics.
@@ -604,13 +604,36 @@ export class LineChart {
     g.lineWidth = lineWidth;
     g.globalAlpha = alpha;
     g.beginPath();
-    let first = true;
+    // Thousands of steps land on a few hundred pixel columns: per column,
+    // draw where the line enters, its lowest and highest point and where it
+    // leaves. The picture is the same; the path is a fraction as long, and
+    // the page's thread (which shares the cores with training) draws it in
+    // a fraction of the time.
+    let column = null;
+    let enter = 0;
+    let low = 0;
+    let high = 0;
+    let leave = 0;
+    const flush = () => {
+      g.lineTo(column, enter);
+      if (low !== enter) g.lineTo(column, low);
+      if (high !== low) g.lineTo(column, high);
+      if (leave !== high) g.lineTo(column, leave);
+    };
     data.forEach((x, y, smoothed) => {
       const [px, py] = project(x, y, smoothed);
-      if (first) g.moveTo(px, py);
-      else g.lineTo(px, py);
-      first = false;
+      const c = Math.round(px);
+      if (c !== column) {
+        if (column === null) g.moveTo(c, py);
+        else flush();
+        column = c;
+        enter = low = high = py;
+      }
+      low = Math.min(low, py);
+      high = Math.max(high, py);
+      leave = py;
     });
+    if (column !== null) flush();
     g.stroke();
     g.globalAlpha = 1;
   }

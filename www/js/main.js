@@ -101,20 +101,27 @@ function setState(text) {
 }
 
 // The progress line changes with every slice (~25 times a second): write it
-// at most once per frame, and keep it out of the live region.
+// at most every PROGRESS_MS, and keep it out of the live region. Every write
+// costs a layout, a paint and a compositor commit on the page's thread,
+// which shares the cores with the training workers.
+const PROGRESS_MS = 250;
 let pendingProgress = null;
+let progressShownAt = -Infinity;
 function showProgress(p) {
   const first = pendingProgress === null;
   pendingProgress = p;
   if (!first) return;
-  requestAnimationFrame(() => {
-    const q = pendingProgress;
-    pendingProgress = null;
-    if (!q) return; // a new network came in the meantime
-    progressLine.textContent = `Epoch ${Math.min(q.epoch + 1, q.epochs)} of ${q.epochs} · step ${number(q.step)} · ${number(q.imagesPerSecond)} images/s · ${clock(q.elapsedMs)} elapsed`;
-    progressLine.dataset.step = String(q.step);
-    progressLine.dataset.imagesPerSecond = String(Math.round(q.imagesPerSecond));
-  });
+  const wait = Math.max(0, progressShownAt + PROGRESS_MS - performance.now());
+  setTimeout(() => requestAnimationFrame(writeProgress), wait);
+}
+function writeProgress() {
+  progressShownAt = performance.now();
+  const q = pendingProgress;
+  pendingProgress = null;
+  if (!q) return; // a new network came in the meantime
+  progressLine.textContent = `Epoch ${Math.min(q.epoch + 1, q.epochs)} of ${q.epochs} · step ${number(q.step)} · ${number(q.imagesPerSecond)} images/s · ${clock(q.elapsedMs)} elapsed`;
+  progressLine.dataset.step = String(q.step);
+  progressLine.dataset.imagesPerSecond = String(Math.round(q.imagesPerSecond));
 }
 
 function showAccuracy(e) {
@@ -287,6 +294,7 @@ const handlers = {
   dataError: showDataError,
   state({ running: isRunning, reason, message: text }) {
     setRunning(isRunning);
+    if (!isRunning && pendingProgress) writeProgress(); // the final step, now
     const states = {
       started: 'Training…',
       waiting: 'Waiting for the first training chunk…',

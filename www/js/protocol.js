@@ -24,6 +24,7 @@
 // first part itself. A `shardModel` precedes the first shard of every new
 // architecture. A shard worker that answers `shardError`, dies or times out
 // is dropped and its part computed by the training worker instead.
+// Evaluations are shared the same way: `evaluateShard` / `shardEvaluation`.
 
 export const TO_WORKER = 'to-worker';
 export const TO_PAGE = 'to-page';
@@ -181,6 +182,12 @@ export const MESSAGES = {
     fields: { id: 'integer', weights: 'f32array', images: 'u8array', labels: 'u8array' },
   },
 
+  evaluateShard: {
+    dir: TO_SHARD_WORKER,
+    doc: 'Test loss and accuracy over `labels.length` images (784 bytes each) with the flat `weights`, for a piece of an evaluation. Answer: `shardEvaluation` or `shardError` with the same id.',
+    fields: { id: 'integer', weights: 'f32array', images: 'u8array', labels: 'u8array' },
+  },
+
   // ---- shard worker → training worker -----------------------------------
   shardReady: {
     dir: FROM_SHARD_WORKER,
@@ -191,6 +198,11 @@ export const MESSAGES = {
     dir: FROM_SHARD_WORKER,
     doc: 'Shard #id done: flat gradient sums, and the examples, Σ loss and correct answers they cover.',
     fields: { id: 'integer', gradients: 'f32array', examples: 'integer', loss: 'number', correct: 'integer' },
+  },
+  shardEvaluation: {
+    dir: FROM_SHARD_WORKER,
+    doc: 'Evaluation piece #id done: the images, Σ loss and correct answers.',
+    fields: { id: 'integer', examples: 'integer', loss: 'number', correct: 'integer' },
   },
   shardError: {
     dir: FROM_SHARD_WORKER,

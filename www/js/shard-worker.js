@@ -1,5 +1,6 @@
 // A shard worker: computes the gradient sums of one shard of another
-// worker's batch and sends them back (data-parallel training, shards.js).
+// worker's batch and sends them back (data-parallel training, shards.js),
+// and evaluates pieces of the test set the same way.
 // It holds a network of the trainer's spec but no data and no optimizer:
 // weights, images and labels arrive with every shard. Messages: protocol.js.
 
@@ -20,6 +21,11 @@ const handlers = {
     if (!network) throw new Error('no model yet (shardModel comes first)');
     const out = network.gradients(weights, images, labels);
     post('shardGradients', { id, gradients: out.gradients, examples: out.examples, loss: out.loss, correct: out.correct }, [out.gradients.buffer]);
+  },
+  evaluateShard({ id, weights, images, labels }) {
+    if (!network) throw new Error('no model yet (shardModel comes first)');
+    const out = network.evaluate(weights, images, labels);
+    post('shardEvaluation', { id, examples: out.examples, loss: out.loss, correct: out.correct });
   },
 };
 

@@ -49,6 +49,8 @@ class ShardWorkerHandle {
           resolve(true);
         } else if (data.type === 'shardGradients') {
           this.settle(data.id, { gradients: data.gradients, sums: { examples: data.examples, loss: data.loss, correct: data.correct } });
+        } else if (data.type === 'shardEvaluation') {
+          this.settle(data.id, { sums: { examples: data.examples, loss: data.loss, correct: data.correct } });
         } else if (data.id >= 0 && this.waiting.has(data.id)) {
           this.settle(data.id, { error: data.message });
         } else {
@@ -64,8 +66,11 @@ class ShardWorkerHandle {
     });
   }
 
-  /** Sends a shard; resolves to {gradients, sums} or {error}. */
-  compute(id, spec, weights, shard) {
+  /**
+   * Sends a `shard` (or `evaluateShard`) of images with the weights;
+   * resolves to {gradients?, sums} or {error}.
+   */
+  compute(type, id, spec, weights, shard) {
     if (this.spec !== spec) {
       this.worker.postMessage(message('shardModel', { spec }));
       this.spec = spec;
@@ -77,7 +82,7 @@ class ShardWorkerHandle {
       this.waiting.set(id, { resolve, timer });
       const { images, labels } = shard;
       // Transferred, not copied: the paper's MLP has 3.5 MB of weights.
-      this.worker.postMessage(message('shard', { id, weights, images, labels }), [weights.buffer, images.buffer, labels.buffer]);
+      this.worker.postMessage(message(type, { id, weights, images, labels }), [weights.buffer, images.buffer, labels.buffer]);
     });
   }
 
@@ -117,6 +122,10 @@ export class ShardPool {
       this.helpers.push(handle);
     }
     this.ready = Promise.all(this.helpers.map((h) => h.ready));
+    this.started = false; // true once every shard worker has said shardReady (or failed)
+    this.ready.then(() => {
+      this.started = true;
+    });
   }
 
   /** Workers computing each batch now: this one and the live shard workers. */
@@ -139,7 +148,7 @@ export class ShardPool {
     if (plan === null) return null;
     const spec = trainer.spec();
     // A copy of the weights for each shard worker, handed over without another copy.
-    const answers = plan.shards.map((shard, i) => live[i].compute(this.nextId++, spec, trainer.weights(), shard));
+    const answers = plan.shards.map((shard, i) => live[i].compute('shard', this.nextId++, spec, trainer.weights(), shard));
     trainer.accumulateShard(0);
     const results = await Promise.all(answers);
     if (!stillWanted()) {
@@ -153,6 +162,42 @@ export class ShardPool {
       }
     });
     return trainer.finishBatch();
+  }
+
+  /**
+   * Test loss and accuracy of `trainer`'s network over test images
+   * `start..start+count`, shared like a training batch (a forward pass is a
+   * third of a step's work, so shards need three times the images).
+   * Resolves to {examples, lossSum, correct}; throws what the trainer throws.
+   */
+  async evaluate(trainer, start, count, stillWanted = () => true) {
+    const live = this.helpers.filter((h) => h.alive);
+    const minShard = Math.max(MIN_SHARD, Math.ceil((3 * trainer.weightCount) / WEIGHTS_PER_SHARD_IMAGE));
+    const parts = Math.max(1, Math.min(live.length + 1, Math.floor(count / minShard)));
+    const per = Math.ceil(count / parts);
+    const spec = trainer.spec();
+    const pieces = [];
+    for (let i = 1; i < parts; i++) {
+      const from = start + i * per;
+      const n = Math.min(per, start + count - from);
+      if (n <= 0) break;
+      pieces.push({ from, n, answer: live[i - 1].compute('evaluateShard', this.nextId++, spec, trainer.weights(), trainer.testShard(from, n)) });
+    }
+    const own = trainer.evaluateRange(start, Math.min(per, count));
+    const total = { examples: own.examples, lossSum: own.loss * own.examples, correct: Math.round(own.accuracy * own.examples) };
+    for (const piece of pieces) {
+      const result = await piece.answer;
+      if (!stillWanted()) return null;
+      let sums = result.sums;
+      if (result.error) {
+        const m = trainer.evaluateRange(piece.from, piece.n); // this worker does that part
+        sums = { examples: m.examples, loss: m.loss * m.examples, correct: Math.round(m.accuracy * m.examples) };
+      }
+      total.examples += sums.examples;
+      total.lossSum += sums.loss;
+      total.correct += sums.correct;
+    }
+    return total;
   }
 
   terminate() {

@@ -21,7 +21,7 @@ import { ChunkError, loadChunk, loadManifest, loadOrder, openChunkCache } from '
 import { ShardPool } from './shards.js';
 
 const SLICE_MS = 40;
-const EVAL_EVERY_MS = 2500;
+const EVAL_EVERY_MS = 5000;
 const EVAL_SUBSET = 2000;
 const EVAL_PIECE = 500;
 const GALLERY_EVERY_MS = 5000;
@@ -50,7 +50,12 @@ let speedWindow = []; // [{ms, images}] of recent slices, for images/s
 let workers = Math.min(cores, DEFAULT_WORKERS); // how many share each step
 let pool = null; // the shard workers, started at the first parallel slice
 let sliceBusy = false; // a parallel slice is awaiting its shard workers
+let pauseRequested = false; // Pause came while that slice was in flight
 let modelGeneration = 0; // changes when the network is replaced
+// The newest weights known to give finite outputs on the test images (at
+// Train, and after each finite evaluation), and their step: where to go
+// back to if the weights a divergence rolled back to still overflow.
+let lastGood = null;
 
 const post = (type, fields) => self.postMessage(message(type, fields));
 const errorText = (e) => (e && e.message) || String(e);
@@ -71,6 +76,8 @@ function announceModel(source, name) {
 
 function restartCounters() {
   modelGeneration++; // a parallel step in flight belongs to the old network
+  lastGood = null;
+  pauseRequested = false;
   evaluation = null; // it measured weights that are gone
   running = false;
   waitingForData = false;
@@ -110,7 +117,7 @@ function evaluate(full, then = () => {}) {
   scheduleSlice();
 }
 
-// One piece of the evaluation in progress; posts the result after the last.
+// One piece of the evaluation in progress, here.
 function evaluatePiece() {
   const e = evaluation;
   const t0 = performance.now();
@@ -118,13 +125,57 @@ function evaluatePiece() {
   try {
     m = trainer.evaluateRange(e.done, Math.min(EVAL_PIECE, e.total - e.done));
   } catch (error) {
-    evaluation = null;
-    post('error', { request: 'evaluate', message: errorText(error) });
+    evaluationFailed(error);
     return;
   }
-  e.ms += performance.now() - t0;
-  e.lossSum += m.loss * m.examples;
-  e.correct += Math.round(m.accuracy * m.examples);
+  pieceDone(e, { examples: m.examples, lossSum: m.loss * m.examples, correct: Math.round(m.accuracy * m.examples) }, performance.now() - t0);
+}
+
+// One piece per worker, shared with the shard workers (shards.js): an
+// evaluation of all 10,000 test images takes about 1/N of the time.
+async function parallelEvaluatePiece() {
+  sliceBusy = true;
+  const e = evaluation;
+  const generation = modelGeneration;
+  const t0 = performance.now();
+  let m = null;
+  try {
+    const count = Math.min(EVAL_PIECE * pool.size, e.total - e.done);
+    m = await pool.evaluate(trainer, e.done, count, () => generation === modelGeneration && evaluation === e);
+  } catch (error) {
+    if (evaluation === e) evaluationFailed(error);
+  }
+  sliceBusy = false;
+  if (m && evaluation === e) pieceDone(e, m, performance.now() - t0);
+  scheduleSlice();
+}
+
+function evaluationFailed(error) {
+  const e = evaluation;
+  evaluation = null;
+  const text = errorText(error);
+  // The divergence guard rolls back one step; weights grown huge can still
+  // give a finite loss on that step's batch and overflow on other images.
+  // Then go back to the last weights that evaluated finite, and say so.
+  if (/diverge/i.test(text) && lastGood && lastGood.step < trainer.step) {
+    try {
+      trainer.restoreWeights(lastGood.weights, lastGood.step);
+    } catch (restoreError) {
+      post('error', { request: 'evaluate', message: `${text} (and going back failed: ${errorText(restoreError)})` });
+      return;
+    }
+    postState('diverged', `${text} Those weights overflow on the test images too, so the network is back at step ${lastGood.step}, the last one that evaluated finite (the optimizer starts afresh).`);
+    evaluate(false, e ? e.then : () => {});
+    return;
+  }
+  post('error', { request: 'evaluate', message: text });
+}
+
+// Adds a piece's sums; posts the result after the last piece.
+function pieceDone(e, m, ms) {
+  e.ms += ms;
+  e.lossSum += m.lossSum;
+  e.correct += m.correct;
   e.done += m.examples;
   if (m.examples > 0 && e.done < e.total) return;
   evaluation = null;
@@ -134,6 +185,7 @@ function evaluatePiece() {
   // A non-finite loss cannot happen after the divergence guard, but a
   // chart must never see one: send it only when finite.
   if (Number.isFinite(loss) && Number.isFinite(accuracy)) {
+    lastGood = { weights: trainer.weights(), step: trainer.step };
     post('evaluation', {
       step: trainer.step,
       epoch: trainer.epoch,
@@ -232,6 +284,7 @@ function startTraining() {
   }
   running = true;
   runStartedAt = performance.now();
+  lastGood ??= { weights: trainer.weights(), step: trainer.step };
   postState('started');
   scheduleSlice();
 }
@@ -246,6 +299,10 @@ function stopTraining(reason, text) {
 function slice() {
   if (sliceBusy) return; // the parallel slice in flight schedules the next
   if (evaluation) {
+    if (pool?.started && pool.size > 1) {
+      parallelEvaluatePiece(); // schedules what comes next itself
+      return;
+    }
     evaluatePiece();
     scheduleSlice(); // the next piece, or training, after queued messages
     return;
@@ -307,7 +364,7 @@ async function parallelSlice() {
     const batchSize = settings().batchSize;
     const batches = [];
     // `pool` turns null when setWorkers replaces it: the next slice starts the new one.
-    while (running && pool && generation === modelGeneration && performance.now() - t0 < SLICE_MS) {
+    while (running && !pauseRequested && pool && generation === modelGeneration && performance.now() - t0 < SLICE_MS) {
       const r = await pool.step(trainer, batchSize, () => generation === modelGeneration);
       if (!r) break;
       batches.push(...r.batches);
@@ -316,6 +373,7 @@ async function parallelSlice() {
     }
   } catch (e) {
     sliceBusy = false;
+    pauseRequested = false;
     if (generation === modelGeneration) trainingFailed(e);
     return;
   }
@@ -325,11 +383,19 @@ async function parallelSlice() {
   } else {
     scheduleSlice(); // an evaluation asked for meanwhile, say
   }
+  if (pauseRequested) pauseNow();
 }
 
 function shardWorkerLost(reason) {
   workers = pool ? pool.size : 1;
   post('workers', { count: workers, message: `a shard worker failed (${reason}): training goes on with ${workers} worker${workers > 1 ? 's' : ''}` });
+}
+
+function pauseNow() {
+  pauseRequested = false;
+  if (!running) return;
+  stopTraining('paused');
+  evaluate(true, () => afterEvaluation(true));
 }
 
 function trainingFailed(e) {
@@ -540,8 +606,10 @@ const handlers = {
   },
   pause() {
     if (!running) return;
-    stopTraining('paused');
-    evaluate(true, () => afterEvaluation(true));
+    // A parallel step in flight finishes first, so that "paused" follows
+    // the last step's report.
+    if (sliceBusy) pauseRequested = true;
+    else pauseNow();
   },
   reset({ preset }) {
     if (settings().preset !== preset) {

@@ -428,6 +428,21 @@ impl WebTrainer {
         self.trainer.network().flat_values()
     }
 
+    /// Puts back `weights` (from [`weights`](Self::weights)) saved at step
+    /// `step`, with a fresh optimizer at the current learning rate: how the
+    /// worker recovers when the weights a divergence rolled back to still
+    /// overflow on the test images. A wrong length or a non-finite weight
+    /// is refused and changes nothing.
+    #[wasm_bindgen(js_name = restoreWeights)]
+    pub fn restore_weights(&mut self, weights: &[f32], step: f64) -> Result<(), JsError> {
+        if !(step >= 0.0 && step <= self.trainer.steps() as f64 && step.fract() == 0.0) {
+            return Err(js_error(format!("restoreWeights: step {step} is not one already taken")));
+        }
+        let optimizer = self.config.optimizer.with_learning_rate(self.trainer.learning_rate());
+        self.abandon_batch();
+        self.trainer.restore_weights(weights, step as u64, &optimizer).map_err(js_error)
+    }
+
     /// How many weights the network has (the length of [`weights`](Self::weights)).
     #[wasm_bindgen(getter, js_name = weightCount)]
     pub fn weight_count(&self) -> usize {
@@ -458,6 +473,16 @@ impl WebTrainer {
         }
         let range = start..start.saturating_add(count);
         Ok(to_js(&self.trainer.evaluate_range(&self.test, range).map_err(js_error)?))
+    }
+
+    /// Test images `start..start+count` (clamped) as bytes, `{images, labels}`:
+    /// a piece of an evaluation for a shard worker.
+    #[wasm_bindgen(js_name = testShard)]
+    pub fn test_shard(&self, start: usize, count: usize) -> JsValue {
+        let end = start.saturating_add(count).min(self.test.len());
+        let indices: Vec<usize> = (start.min(end)..end).collect();
+        let d = self.test.subset(&indices);
+        to_js(&ShardData { images: d.images, labels: d.labels })
     }
 
     /// The ten class probabilities for one image of 784 values in [0, 1]
@@ -603,6 +628,22 @@ impl ShardWorker {
         }
         let gradients = js_sys::Float32Array::from(self.network.flat_grads().as_slice()).into();
         Ok(to_js(&Out { gradients, examples: sums.examples, loss: sums.loss, correct: sums.correct }))
+    }
+
+    /// Test loss and accuracy over a piece of an evaluation (`n·784` pixel
+    /// bytes, `n` labels) with the given flat `weights`: `{examples, loss, correct}`,
+    /// `loss` summed over the images. Throws if the output is not finite.
+    pub fn evaluate(
+        &mut self,
+        weights: &[f32],
+        images: Vec<u8>,
+        labels: Vec<u8>,
+    ) -> Result<JsValue, JsError> {
+        let piece = Dataset::from_bytes(images, labels, "evaluation piece").map_err(js_error)?;
+        self.network.load_flat_values(weights).map_err(js_error)?;
+        let m = groundup::train::evaluate(&mut self.network, &piece).map_err(js_error)?;
+        let correct = m.confusion.correct() as usize;
+        Ok(to_js(&ShardSums { examples: m.examples, loss: m.loss * m.examples as f64, correct }))
     }
 }
 

@@ -355,6 +355,26 @@ impl Trainer {
         Ok(BatchMetrics { step, epoch, batch_size: sums.examples, loss, accuracy: sums.correct as f64 / n })
     }
 
+    /// Puts back weights saved earlier (flat, as [`Network::flat_values`])
+    /// with the step count they belong to, e.g. the last weights that
+    /// evaluated finite when the rolled-back ones of a divergence still
+    /// overflow. The optimizer starts afresh from `optimizer`: its state
+    /// belonged to later weights. All or nothing.
+    pub fn restore_weights(
+        &mut self,
+        flat: &[f32],
+        steps: u64,
+        optimizer: &OptimizerSpec,
+    ) -> Result<(), ConfigError> {
+        let fresh = optimizer.build()?;
+        self.network.load_flat_values(flat)?;
+        self.optimizer = fresh;
+        self.steps = steps;
+        self.backup = None;
+        self.pending = None;
+        Ok(())
+    }
+
     /// Class probabilities (N, 10) for images (N, 784) in [0, 1].
     pub fn predict(&mut self, x: Array2<f32>) -> Array2<f32> {
         predict(&mut self.network, x)

@@ -768,3 +768,29 @@ fn flat_weights_round_trip_and_are_checked() {
     assert!(e.message.contains("value 100 is inf"), "{e}");
     assert_eq!(weight_bits(&c), untouched);
 }
+
+// Going back to saved weights: exactly those weights and their step, a fresh optimizer; a wrong
+// length or a non-finite weight is refused and changes nothing.
+#[test]
+fn saved_weights_can_be_restored() {
+    let data = sample_train();
+    let (spec, config) = preset_config("cnn", 1, 16);
+    let mut trainer = Trainer::new(&spec, &config).unwrap();
+    let (x, labels) = data.batch(&(0..16).collect::<Vec<_>>());
+    trainer.train_batch(x.clone(), &labels, 0).unwrap();
+    let saved = (trainer.network().flat_values(), trainer.steps());
+    for _ in 0..3 {
+        trainer.train_batch(x.clone(), &labels, 0).unwrap();
+    }
+    let moved = weight_bits(trainer.network());
+    let mut bad = saved.0.clone();
+    bad[3] = f32::NAN;
+    assert!(trainer.restore_weights(&bad, 1, &config.optimizer).is_err());
+    assert!(trainer.restore_weights(&saved.0[1..], 1, &config.optimizer).is_err());
+    assert_eq!(weight_bits(trainer.network()), moved, "a refused restore changed the weights");
+    assert_eq!(trainer.steps(), 4);
+    trainer.restore_weights(&saved.0, saved.1, &config.optimizer).unwrap();
+    assert_eq!(trainer.network().flat_values(), saved.0);
+    assert_eq!(trainer.steps(), 1);
+    assert_eq!(trainer.train_batch(x, &labels, 0).unwrap().step, 2);
+}
