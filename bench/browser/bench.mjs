@@ -387,7 +387,7 @@ function printTable(r, opts) {
   log(`Chromium ${r.chromium} headless, ${r.cores} cores; groundup in a Web Worker; TF.js ${r.tfjs} in a Web Worker per backend`);
   const all = r.groundupWorkers > 1;
   let head = `${'network'.padEnd(8)}${pad('batch', 6)}${pad('groundup', 10)}${all ? pad(`×${r.groundupWorkers} workers`, 13) : ''}`;
-  for (const b of backends) head += `${pad(`tfjs-${b}`, 17)}${pad('ratio', all ? 14 : 8)}`;
+  for (const b of backends) head += `${pad(`tfjs-${b}`, 17)}${pad('ratio', all ? 16 : 8)}`;
   head += `   load (1-min, median over the row's windows)`;
   log(head);
   const fmt = (x) => (x ? x.imagesPerSecond.toFixed(0) : 'failed');
@@ -396,11 +396,11 @@ function printTable(r, opts) {
     const loads = [row.groundup, row.groundupAll].filter(Boolean).map((g) => g.load);
     for (const b of backends) {
       const t = row.tfjs[b];
-      if (!r.backends[b]?.available) line += `${pad('n/a', 17)}${pad('', all ? 14 : 8)}`;
-      else if (!t || t.error || !row.groundup) line += `${pad(t && !t.error ? t.imagesPerSecond.toFixed(0) : 'failed', 17)}${pad('', all ? 14 : 8)}`;
+      if (!r.backends[b]?.available) line += `${pad('n/a', 17)}${pad('', all ? 16 : 8)}`;
+      else if (!t || t.error || !row.groundup) line += `${pad(t && !t.error ? t.imagesPerSecond.toFixed(0) : 'failed', 17)}${pad('', all ? 16 : 8)}`;
       else {
         const ratio = (g) => (g ? `${(g.imagesPerSecond / t.imagesPerSecond).toFixed(2)}x` : '-');
-        line += `${pad(t.imagesPerSecond.toFixed(0), 17)}${pad(all ? `${ratio(row.groundup)} ${ratio(row.groundupAll)}` : ratio(row.groundup), all ? 14 : 8)}`;
+        line += `${pad(t.imagesPerSecond.toFixed(0), 17)}${pad(all ? `${ratio(row.groundup)} ${ratio(row.groundupAll)}` : ratio(row.groundup), all ? 16 : 8)}`;
         loads.push(t.load);
       }
     }

@@ -8,7 +8,9 @@
 # Usage: bash bench/browser/run.sh [--seconds 10] [--warmup 2] [--nets cnn,mlp]
 #                                  [--batches 64,500] [--backends cpu,wasm,wasm-tuned,webgl]
 # Output: a table on stderr, one JSON object on the last stdout line, and
-# target/bench/browser.json. See bench/README.md.
+# target/bench/browser.json; then the time-to-99% runs of the page on real
+# MNIST (app.mjs): target/bench/app.json and target/bench/convergence.svg.
+# See bench/README.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$here/../.." && pwd)"
@@ -56,3 +58,12 @@ fi
 
 mkdir -p "$repo_root/target/bench"
 node "$here/bench.mjs" --out "$repo_root/target/bench/browser.json" "$@"
+
+# Then the page itself on the real MNIST (bench/browser/app.mjs): time from
+# Train to 99.0% test accuracy with the cnn preset, on one worker and on
+# every core, and both runs' loss curves. GROUNDUP_BENCH_APP=0 skips it.
+if [ "${GROUNDUP_BENCH_APP:-1}" != 0 ]; then
+    say "building the page (scripts/build-page.sh) for the time-to-99% runs"
+    bash "$repo_root/scripts/build-page.sh" >&2
+    node "$here/app.mjs" --out "$repo_root/target/bench/app.json" > /dev/null
+fi
