@@ -310,6 +310,42 @@ pub fn shard_misuse_is_refused_and_changes_nothing() {
     assert_eq!(step(&mut t, 1).batches.len(), 1);
 }
 
+pub fn evaluation_pieces_agree_and_weights_can_be_restored() {
+    let mut t = loaded("cnn");
+    step(&mut t, 2);
+    // A shard worker's evaluation of a piece is the trainer's own.
+    let own: Eval =
+        serde_wasm_bindgen::from_value(t.evaluate_range(50, 120).map_err(message).unwrap()).unwrap();
+    let piece = t.test_shard(50, 120);
+    let mut helper = ShardWorker::new(&t.spec()).map_err(message).expect("shard worker");
+    let out = helper
+        .evaluate(&t.weights(), bytes(&piece, "images"), bytes(&piece, "labels"))
+        .map_err(message)
+        .unwrap();
+    let examples = field(&out, "examples").as_f64().unwrap();
+    let loss = field(&out, "loss").as_f64().unwrap();
+    let correct = field(&out, "correct").as_f64().unwrap();
+    assert_eq!(examples, 120.0);
+    assert_eq!(own.examples, 120);
+    assert!((loss - own.loss * 120.0).abs() < 1e-3 * loss.max(1.0), "{loss} vs {}", own.loss * 120.0);
+    assert_eq!(correct, (own.accuracy * 120.0).round());
+    assert_eq!(bytes(&t.test_shard(195, 50), "labels").len(), 5, "clamped to the 200 test images");
+
+    // Back to saved weights: exactly them, at their step; a future step or bad weights are refused.
+    let saved = t.weights();
+    step(&mut t, 3);
+    assert_ne!(t.weights(), saved);
+    let e = message(t.restore_weights(&saved, 9.0).expect_err("step 9 was never taken"));
+    assert!(e.contains("step 9"), "{e}");
+    let e = message(t.restore_weights(&saved[1..], 2.0).expect_err("short"));
+    assert!(e.starts_with("weights:"), "{e}");
+    assert_eq!(t.step(), 5.0);
+    t.restore_weights(&saved, 2.0).map_err(message).unwrap();
+    assert_eq!(t.weights(), saved);
+    assert_eq!(t.step(), 2.0);
+    assert_eq!(step(&mut t, 1).step, 3);
+}
+
 /// Wraps every check above in a `#[wasm_bindgen_test]`, once per test file.
 #[macro_export]
 macro_rules! binding_tests {
