@@ -115,8 +115,8 @@ export const MESSAGES = {
   },
   configError: {
     dir: TO_PAGE,
-    doc: 'A `configure` was refused; `field` is the settings key it concerns (or "" if unknown), `message` the Rust error, which names the field.',
-    fields: { field: 'string', message: 'string', settings: 'object' },
+    doc: 'A `configure` was refused, all of it. From the Rust error: `kind` ("config"), `field` the settings key it concerns as `configure` names it (learningRate, batchSize, epochs, seed, optimizer; "" if none), `message`. `settings`: those still in force.',
+    fields: { kind: 'string', field: 'string', message: 'string', settings: 'object' },
   },
   dataManifest: {
     dir: TO_PAGE,
@@ -133,13 +133,13 @@ export const MESSAGES = {
   },
   dataError: {
     dir: TO_PAGE,
-    doc: 'One chunk (or the manifest) could not be used. `message` names the chunk, and the line and column for a malformed row. Chunks already loaded stay.',
-    fields: { split: 'string', chunk: 'string', message: 'string' },
+    doc: 'One chunk (or the manifest) could not be used. `message` names the chunk, and the line and column for a malformed row (also as `line`, `column`). Chunks already loaded stay.',
+    fields: { split: 'string', chunk: 'string', message: 'string', line: 'integer?', column: 'integer?' },
   },
   state: {
     dir: TO_PAGE,
-    doc: 'Training started or stopped. `reason`: "started", "waiting" (no training data yet), "paused", "done", "diverged", "error", "reset"; `message` explains "done", "diverged" and "error" (the Rust error, e.g. "training diverged at step 5: …").',
-    fields: { running: 'boolean', reason: 'string', message: 'string?', step: 'number', epoch: 'integer' },
+    doc: 'Training started or stopped. `state`: the worker\'s state (worker-machine.js: loading, idle, training, pausing, evaluating, diverged). `reason`: "started", "waiting" (no training data yet), "paused", "done", "diverged", "error", "reset"; `message` explains "done", "diverged" and "error" (the Rust error\'s message: the step, the weights kept, what to try).',
+    fields: { state: 'string', running: 'boolean', reason: 'string', message: 'string?', step: 'number', epoch: 'integer' },
   },
   training: {
     dir: TO_PAGE,
@@ -151,8 +151,8 @@ export const MESSAGES = {
   },
   evaluation: {
     dir: TO_PAGE,
-    doc: 'Test loss and accuracy at `step` on `examples` test images (`full`: all of them); `ms` is how long the worker spent on it.',
-    fields: { step: 'number', epoch: 'integer', examples: 'integer', loss: 'number', accuracy: 'number', full: 'boolean', ms: 'number' },
+    doc: 'Test loss and accuracy at `step` on `examples` test images (`full`: all of them), with the confusion matrix (`confusion[true][predicted]`, 10×10 counts summing to `examples`); `ms` is how long the worker spent on it.',
+    fields: { step: 'number', epoch: 'integer', examples: 'integer', loss: 'number', accuracy: 'number', full: 'boolean', confusion: 'array', ms: 'number' },
   },
   prediction: {
     dir: TO_PAGE,
@@ -166,8 +166,8 @@ export const MESSAGES = {
   },
   error: {
     dir: TO_PAGE,
-    doc: 'A request failed (`request` is its type); the worker carries on.',
-    fields: { request: 'string', message: 'string' },
+    doc: 'A request failed (`request` is its type); the worker carries on. `kind` is the Rust error\'s kind (config, data, model, diverged, internal); `field`, when present, the setting it is about.',
+    fields: { request: 'string', message: 'string', kind: 'string', field: 'string?' },
   },
 
   // ---- training worker → shard worker -----------------------------------
@@ -184,7 +184,7 @@ export const MESSAGES = {
 
   evaluateShard: {
     dir: TO_SHARD_WORKER,
-    doc: 'Test loss and accuracy over `labels.length` images (784 bytes each) with the flat `weights`, for a piece of an evaluation. Answer: `shardEvaluation` or `shardError` with the same id.',
+    doc: 'Test loss, answers and confusion matrix over `labels.length` images (784 bytes each) with the flat `weights`, for a piece of an evaluation. Answer: `shardEvaluation` or `shardError` with the same id.',
     fields: { id: 'integer', weights: 'f32array', images: 'u8array', labels: 'u8array' },
   },
 
@@ -201,8 +201,8 @@ export const MESSAGES = {
   },
   shardEvaluation: {
     dir: FROM_SHARD_WORKER,
-    doc: 'Evaluation piece #id done: the images, Σ loss and correct answers.',
-    fields: { id: 'integer', examples: 'integer', loss: 'number', correct: 'integer' },
+    doc: 'Evaluation piece #id done: `sums` = {examples, lossSum, confusion: {counts}} (the core\'s EvalSums), added to the session\'s evaluation by `addEvaluation`.',
+    fields: { id: 'integer', sums: 'object' },
   },
   shardError: {
     dir: FROM_SHARD_WORKER,

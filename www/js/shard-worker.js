@@ -24,8 +24,7 @@ const handlers = {
   },
   evaluateShard({ id, weights, images, labels }) {
     if (!network) throw new Error('no model yet (shardModel comes first)');
-    const out = network.evaluate(weights, images, labels);
-    post('shardEvaluation', { id, examples: out.examples, loss: out.loss, correct: out.correct });
+    post('shardEvaluation', { id, sums: network.evaluate(weights, images, labels) });
   },
 };
 

@@ -50,7 +50,7 @@ class ShardWorkerHandle {
         } else if (data.type === 'shardGradients') {
           this.settle(data.id, { gradients: data.gradients, sums: { examples: data.examples, loss: data.loss, correct: data.correct } });
         } else if (data.type === 'shardEvaluation') {
-          this.settle(data.id, { sums: { examples: data.examples, loss: data.loss, correct: data.correct } });
+          this.settle(data.id, { sums: data.sums });
         } else if (data.id >= 0 && this.waiting.has(data.id)) {
           this.settle(data.id, { error: data.message });
         } else {
@@ -165,39 +165,38 @@ export class ShardPool {
   }
 
   /**
-   * Test loss and accuracy of `trainer`'s network over test images
-   * `start..start+count`, shared like a training batch (a forward pass is a
-   * third of a step's work, so shards need three times the images).
-   * Resolves to {examples, lossSum, correct}; throws what the trainer throws.
+   * The next `count` images of `trainer`'s evaluation in progress, shared
+   * like a training batch (a forward pass is a third of a step's work, so
+   * shards need three times the images): each worker's sums are added to
+   * the session's evaluation. Resolves to the finished evaluation's report,
+   * or null while it goes on (or if `stillWanted()` says no after waiting).
+   * Throws what the trainer throws (weights that overflow, say).
    */
-  async evaluate(trainer, start, count, stillWanted = () => true) {
+  async evaluate(trainer, count, stillWanted = () => true) {
+    const [start, end] = trainer.claimEvaluation(count);
     const live = this.helpers.filter((h) => h.alive);
     const minShard = Math.max(MIN_SHARD, Math.ceil((3 * trainer.weightCount) / WEIGHTS_PER_SHARD_IMAGE));
-    const parts = Math.max(1, Math.min(live.length + 1, Math.floor(count / minShard)));
-    const per = Math.ceil(count / parts);
+    const parts = Math.max(1, Math.min(live.length + 1, Math.floor((end - start) / minShard)));
+    const per = Math.ceil((end - start) / parts);
     const spec = trainer.spec();
     const pieces = [];
     for (let i = 1; i < parts; i++) {
       const from = start + i * per;
-      const n = Math.min(per, start + count - from);
-      if (n <= 0) break;
-      pieces.push({ from, n, answer: live[i - 1].compute('evaluateShard', this.nextId++, spec, trainer.weights(), trainer.testShard(from, n)) });
+      const to = Math.min(end, from + per);
+      if (to <= from) break;
+      const answer = live[i - 1].compute('evaluateShard', this.nextId++, spec, trainer.weights(), trainer.testShard(from, to - from));
+      pieces.push({ from, to, answer });
     }
-    const own = trainer.evaluateRange(start, Math.min(per, count));
-    const total = { examples: own.examples, lossSum: own.loss * own.examples, correct: Math.round(own.accuracy * own.examples) };
-    for (const piece of pieces) {
-      const result = await piece.answer;
-      if (!stillWanted()) return null;
-      let sums = result.sums;
-      if (result.error) {
-        const m = trainer.evaluateRange(piece.from, piece.n); // this worker does that part
-        sums = { examples: m.examples, loss: m.loss * m.examples, correct: Math.round(m.accuracy * m.examples) };
-      }
-      total.examples += sums.examples;
-      total.lossSum += sums.loss;
-      total.correct += sums.correct;
-    }
-    return total;
+    const own = trainer.evaluateHere(start, Math.min(end, start + per));
+    const results = await Promise.all(pieces.map((p) => p.answer));
+    if (!stillWanted()) return null;
+    let report = trainer.addEvaluation(own);
+    results.forEach((result, i) => {
+      // A failed shard worker's piece is computed here.
+      const sums = result.error ? trainer.evaluateHere(pieces[i].from, pieces[i].to) : result.sums;
+      report = trainer.addEvaluation(sums) ?? report;
+    });
+    return report;
   }
 
   terminate() {

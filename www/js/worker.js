@@ -1,23 +1,25 @@
-// The training worker: owns the Rust `Trainer` (wasm), the data, and the
-// training loop, so the page never blocks on math. Messages: protocol.js.
+// The training worker: owns the Rust training session (`Trainer`, wasm),
+// runs it in slices, and answers the page. Messages: protocol.js; states:
+// worker-machine.js; data: data-feed.js; shared steps: shards.js.
 //
-// Training runs in slices of about SLICE_MS: `trainStep(k)` with k adapted
-// to the measured time per step, then a yield to the event loop so that
-// queued messages (predict, pause, a new learning rate) are handled before
-// the next slice. Evaluation happens every EVAL_EVERY_MS of training on a
-// test subset, and on the full test set at each epoch's end and on pause.
-// An evaluation also runs in pieces (EVAL_PIECE images between yields), so
-// that a drawing is answered within a piece even during a full evaluation;
-// training waits until it is complete, so all pieces see the same weights.
+// Every decision about training — the schedule, when the epochs are done,
+// how a batch is split, going back to the last finite weights — is the
+// session's (Rust, tested natively). This file decides only *when*: it
+// trains in slices of about SLICE_MS (`trainStep(k)`, k adapted to the time
+// a step takes), yielding between slices so that a drawing's `predict`, a
+// `pause` or a new learning rate is served within one slice; it evaluates
+// every EVAL_EVERY_MS of training on a subset, and on all test images at
+// each epoch's end and on Pause, in pieces of EVAL_PIECE images between
+// yields. With more than one worker every step and evaluation is shared
+// with shard workers, and a slice awaits them step by step.
 //
-// With more than one worker (`setWorkers`; all cores up to DEFAULT_WORKERS
-// at start), every step is shared with shard workers (shards.js): a slice
-// then awaits them step by step, and messages are handled while it waits.
+// Messages are handled one at a time, in the order sent: the page may send
+// setPreset, configure and reset back to back and get them in that order.
 
 import init, { Trainer } from '../groundup-web.js';
 import { TO_WORKER, check, message } from './protocol.js';
-import { fieldOfError } from './controls.js';
-import { ChunkError, loadChunk, loadManifest, loadOrder, openChunkCache } from './data-loader.js';
+import { feedData } from './data-feed.js';
+import { Machine } from './worker-machine.js';
 import { ShardPool } from './shards.js';
 
 const SLICE_MS = 40;
@@ -35,63 +37,46 @@ const DEFAULT_WORKERS = 4;
 const SHARD_WORKER_URL = new URL('./shard-worker.js', import.meta.url);
 const cores = Math.max(1, Math.min(MAX_WORKERS, self.navigator?.hardwareConcurrency || 1));
 
-let trainer = null;
-let running = false;
-let waitingForData = false;
-let steps = 1; // batches per slice, adapted to the time they take
-let lastPixels = null; // the last drawn image, re-predicted as the net learns
-let lastPredictId = 0;
-let sinceEvalMs = 0;
-let lastGalleryAt = -Infinity;
-let lastEpoch = 0;
-let elapsedBefore = 0; // wall time trained (with evaluations) before this run, since the last reset
-let runStartedAt = 0; // performance.now() when Train was last pressed
-let speedWindow = []; // [{ms, images}] of recent slices, for images/s
-let workers = Math.min(cores, DEFAULT_WORKERS); // how many share each step
-let pool = null; // the shard workers, started at the first parallel slice
-let sliceBusy = false; // a parallel slice is awaiting its shard workers
-let pauseRequested = false; // Pause came while that slice was in flight
-let modelGeneration = 0; // changes when the network is replaced
-// The newest weights known to give finite outputs on the test images (at
-// Train, and after each finite evaluation), and their step: where to go
-// back to if the weights a divergence rolled back to still overflow.
-let lastGood = null;
-
 const post = (type, fields) => self.postMessage(message(type, fields));
 const errorText = (e) => (e && e.message) || String(e);
 
-function settings() {
-  return trainer.settings();
+let trainer = null;
+const machine = new Machine();
+let workers = Math.min(cores, DEFAULT_WORKERS); // how many share each step
+let pool = null; // the shard workers, started at the first shared slice
+let busy = false; // a shared step or evaluation is awaiting shard workers
+let drawing = { id: 0, pixels: null }; // the last drawn image, re-predicted as the net learns
+let run = null; // everything about the current run: newRun() is the one reset
+let generation = 0;
+
+function newRun() {
+  return {
+    generation: ++generation, // a shared step in flight belongs to the run it started in
+    stepsPerSlice: 1,
+    sinceEvalMs: 0,
+    lastEpoch: trainer.epoch,
+    elapsedBefore: 0, // wall time trained (with evaluations) before the current stretch
+    startedAt: 0, // performance.now() when Train was last pressed
+    speedWindow: [], // [{ms, images}] of recent slices, for images/s
+    lastGalleryAt: -Infinity,
+    waitingForData: false,
+    afterEvaluation: null, // what to do when the evaluation in progress completes
+  };
 }
 
-function announceModel(source, name) {
-  post('model', {
-    source,
-    preset: settings().preset,
-    settings: settings(),
-    step: trainer.step,
-    ...(name ? { name } : {}),
-  });
+/** A new network is in place: start a new run, nothing running. */
+function startOver() {
+  run = newRun();
+  machine.reset();
 }
 
-function restartCounters() {
-  modelGeneration++; // a parallel step in flight belongs to the old network
-  lastGood = null;
-  pauseRequested = false;
-  evaluation = null; // it measured weights that are gone
-  running = false;
-  waitingForData = false;
-  steps = 1;
-  sinceEvalMs = 0;
-  lastEpoch = 0;
-  elapsedBefore = 0;
-  speedWindow = [];
-  lastGalleryAt = -Infinity;
-}
+const settings = () => trainer.settings();
+const elapsedMs = () => run.elapsedBefore + (machine.is('training', 'pausing') ? performance.now() - run.startedAt : 0);
 
 function postState(reason, text) {
   post('state', {
-    running,
+    state: machine.state,
+    running: machine.is('training', 'pausing'),
     reason,
     step: trainer.step,
     epoch: trainer.epoch,
@@ -99,118 +84,113 @@ function postState(reason, text) {
   });
 }
 
-// ---- evaluation, gallery, re-prediction ---------------------------------
+function announceModel(source, name) {
+  post('model', { source, preset: settings().preset, settings: settings(), step: trainer.step, ...(name ? { name } : {}) });
+}
 
-// Evaluation, gallery and re-prediction run between training slices; an
-// error in one of them (Rust refuses a non-finite output, say) is reported
-// and must not end the training loop, so each catches its own.
+// ---- the loop ------------------------------------------------------------
 
-let evaluation = null; // the evaluation in progress, advanced piece by piece
+// Between slices the worker yields with a zero-delay message to itself
+// through a MessageChannel (setTimeout would be clamped to 4 ms after a few
+// nested calls). At most one tick is ever scheduled.
+const channel = new MessageChannel();
+let tickScheduled = false;
+channel.port1.onmessage = () => {
+  tickScheduled = false;
+  tick();
+};
+function schedule() {
+  if (tickScheduled) return;
+  tickScheduled = true;
+  channel.port2.postMessage(null);
+}
 
-// Starts an evaluation on the full test set or the subset (replacing one in
-// progress); `then` runs when it completes.
+function tick() {
+  if (busy) return; // the shared step in flight schedules what comes next
+  if (trainer.evaluating) {
+    evaluationPiece();
+  } else if (machine.is('training')) {
+    trainingSlice();
+  }
+}
+
+const sharing = () => workers > 1;
+
+// ---- evaluation -------------------------------------------------------------
+
+/**
+ * Starts an evaluation on all test images (`full`) or the first EVAL_SUBSET,
+ * replacing one in progress; `then()` runs when it completes. Outside
+ * training the worker is `evaluating` meanwhile.
+ */
 function evaluate(full, then = () => {}) {
-  if (trainer.testSize === 0) return;
-  const total = full ? trainer.testSize : Math.min(EVAL_SUBSET, trainer.testSize);
-  evaluation = { total, done: 0, lossSum: 0, correct: 0, ms: 0, then };
-  sinceEvalMs = 0;
-  scheduleSlice();
+  if (trainer.beginEvaluation(full, EVAL_SUBSET) === 0) return; // no test data yet
+  run.afterEvaluation = then;
+  run.sinceEvalMs = 0;
+  if (machine.is('idle')) machine.go('evaluating');
+  schedule();
 }
 
-// One piece of the evaluation in progress, here.
-function evaluatePiece() {
-  const e = evaluation;
+async function evaluationPiece() {
   const t0 = performance.now();
-  let m;
+  const forRun = run;
+  let report;
   try {
-    m = trainer.evaluateRange(e.done, Math.min(EVAL_PIECE, e.total - e.done));
-  } catch (error) {
-    evaluationFailed(error);
-    return;
-  }
-  pieceDone(e, { examples: m.examples, lossSum: m.loss * m.examples, correct: Math.round(m.accuracy * m.examples) }, performance.now() - t0);
-}
-
-// One piece per worker, shared with the shard workers (shards.js): an
-// evaluation of all 10,000 test images takes about 1/N of the time.
-async function parallelEvaluatePiece() {
-  sliceBusy = true;
-  const e = evaluation;
-  const generation = modelGeneration;
-  const t0 = performance.now();
-  let m = null;
-  try {
-    const count = Math.min(EVAL_PIECE * pool.size, e.total - e.done);
-    m = await pool.evaluate(trainer, e.done, count, () => generation === modelGeneration && evaluation === e);
-  } catch (error) {
-    if (evaluation === e) evaluationFailed(error);
-  }
-  sliceBusy = false;
-  if (m && evaluation === e) pieceDone(e, m, performance.now() - t0);
-  scheduleSlice();
-}
-
-function evaluationFailed(error) {
-  const e = evaluation;
-  evaluation = null;
-  const text = errorText(error);
-  // The divergence guard rolls back one step; weights grown huge can still
-  // give a finite loss on that step's batch and overflow on other images.
-  // Then go back to the last weights that evaluated finite, and say so.
-  if (/diverge/i.test(text) && lastGood && lastGood.step < trainer.step) {
-    try {
-      trainer.restoreWeights(lastGood.weights, lastGood.step);
-    } catch (restoreError) {
-      post('error', { request: 'evaluate', message: `${text} (and going back failed: ${errorText(restoreError)})` });
-      return;
+    if (sharing() && pool?.started && pool.size > 1) {
+      busy = true;
+      report = await pool.evaluate(trainer, EVAL_PIECE * pool.size, () => run === forRun && trainer.evaluating);
+    } else {
+      report = trainer.evaluateNext(EVAL_PIECE);
     }
-    postState('diverged', `${text} Those weights overflow on the test images too, so the network is back at step ${lastGood.step}, the last one that evaluated finite (the optimizer starts afresh).`);
-    evaluate(false, e ? e.then : () => {});
+  } catch (e) {
+    busy = false;
+    if (run === forRun) evaluationFailed(e);
+    schedule();
     return;
   }
-  post('error', { request: 'evaluate', message: text });
+  busy = false;
+  run.evaluationMs = (run.evaluationMs ?? 0) + (performance.now() - t0);
+  if (report && run === forRun) evaluationDone(report);
+  schedule();
 }
 
-// Adds a piece's sums; posts the result after the last piece.
-function pieceDone(e, m, ms) {
-  e.ms += ms;
-  e.lossSum += m.lossSum;
-  e.correct += m.correct;
-  e.done += m.examples;
-  if (m.examples > 0 && e.done < e.total) return;
-  evaluation = null;
-  sinceEvalMs = 0;
-  const loss = e.lossSum / Math.max(1, e.done);
-  const accuracy = e.correct / Math.max(1, e.done);
-  // A non-finite loss cannot happen after the divergence guard, but a
-  // chart must never see one: send it only when finite.
-  if (Number.isFinite(loss) && Number.isFinite(accuracy)) {
-    lastGood = { weights: trainer.weights(), step: trainer.step };
-    post('evaluation', {
-      step: trainer.step,
-      epoch: trainer.epoch,
-      examples: e.done,
-      loss,
-      accuracy,
-      full: e.done === trainer.testSize,
-      ms: e.ms,
-    });
+function evaluationDone(report) {
+  post('evaluation', {
+    step: report.step,
+    epoch: report.epoch,
+    examples: report.examples,
+    loss: report.loss,
+    accuracy: report.accuracy,
+    full: report.full,
+    confusion: report.confusion.counts,
+    ms: run.evaluationMs ?? 0,
+  });
+  run.evaluationMs = 0;
+  run.sinceEvalMs = 0;
+  const then = run.afterEvaluation ?? (() => {});
+  run.afterEvaluation = null;
+  if (machine.is('evaluating')) machine.go('idle');
+  then();
+}
+
+function evaluationFailed(e) {
+  run.afterEvaluation = null;
+  if (e?.kind !== 'diverged') {
+    if (machine.is('evaluating')) machine.go('idle');
+    post('error', { request: 'evaluate', message: errorText(e), kind: e?.kind ?? 'internal' });
+    return;
   }
-  e.then();
+  // The weights overflow on test images. If the session went back to the
+  // last weights that evaluated finite (the error names that step), show
+  // where it now stands.
+  stopTraining('diverged', errorText(e));
+  if (Number.isInteger(e.step)) evaluate(false, () => afterEvaluation(true));
 }
 
 function gallery(force) {
   const now = performance.now();
-  if (trainer.testSize === 0 || (!force && now - lastGalleryAt < GALLERY_EVERY_MS)) return;
-  lastGalleryAt = now;
-  try {
-    scanGallery();
-  } catch (e) {
-    post('error', { request: 'gallery', message: errorText(e) });
-  }
-}
-
-function scanGallery() {
+  if (trainer.testSize === 0 || (!force && now - run.lastGalleryAt < GALLERY_EVERY_MS)) return;
+  run.lastGalleryAt = now;
   const correct = [];
   const mistakes = [];
   const total = Math.min(GALLERY_SCAN, trainer.testSize);
@@ -220,8 +200,7 @@ function scanGallery() {
   // ~1 mistake in 100, an untrained one ~9 in 10.
   for (let start = 0; start < total && (correct.length < GALLERY_KEEP || mistakes.length < GALLERY_KEEP); start += block) {
     const ex = trainer.testExamples(start, Math.min(block, total - start));
-    const n = ex.labels.length;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < ex.labels.length; i++) {
       const list = ex.predictions[i] === ex.labels[i] ? correct : mistakes;
       if (list.length >= GALLERY_KEEP) continue;
       list.push({
@@ -232,109 +211,74 @@ function scanGallery() {
         pixels: ex.images.slice(i * 784, (i + 1) * 784),
       });
     }
-    scanned += n;
+    scanned += ex.labels.length;
   }
   post('gallery', { step: trainer.step, correct, mistakes, scanned });
 }
 
-function predictLast(retrained) {
-  if (!lastPixels) return;
-  let probabilities;
-  try {
-    probabilities = Array.from(trainer.predict(lastPixels));
-  } catch (e) {
-    post('error', { request: 'predict', message: errorText(e) });
+function predictDrawing(retrained) {
+  if (!drawing.pixels) {
+    post('prediction', { id: drawing.id, step: trainer.step, retrained });
     return;
   }
-  post('prediction', { id: lastPredictId, probabilities, step: trainer.step, retrained });
+  try {
+    post('prediction', { id: drawing.id, probabilities: Array.from(trainer.predict(drawing.pixels)), step: trainer.step, retrained });
+  } catch (e) {
+    post('error', { request: 'predict', message: errorText(e), kind: e?.kind ?? 'internal' });
+  }
 }
 
 // After any evaluation: the gallery and the drawn digit follow the new net.
 function afterEvaluation(forceGallery) {
   gallery(forceGallery);
-  predictLast(true);
+  if (drawing.pixels) predictDrawing(true);
 }
 
-// ---- the training loop --------------------------------------------------
-
-// Between slices the worker yields with a zero-delay message to itself
-// through a MessageChannel (setTimeout would be clamped to 4 ms after a few
-// nested calls). At most one slice is ever scheduled, so pressing Pause and
-// Train quickly cannot start a second training loop.
-const channel = new MessageChannel();
-let sliceScheduled = false;
-let waitTimer = 0;
-channel.port1.onmessage = () => {
-  sliceScheduled = false;
-  slice();
-};
-function scheduleSlice() {
-  if (sliceScheduled) return;
-  sliceScheduled = true;
-  channel.port2.postMessage(null);
-}
-
-const elapsedMs = () => elapsedBefore + (running ? performance.now() - runStartedAt : 0);
+// ---- training ---------------------------------------------------------------
 
 function startTraining() {
-  if (running) return;
+  if (machine.is('training')) return;
+  if (machine.is('loading')) throw new Error('the network is still loading');
   if (trainer.done) {
     postState('done', `all ${settings().epochs} epochs are trained: press Reset to start again, or raise the epochs`);
     return;
   }
-  running = true;
-  runStartedAt = performance.now();
-  lastGood ??= { weights: trainer.weights(), step: trainer.step };
+  machine.go('training');
+  run.startedAt = performance.now();
   postState('started');
-  scheduleSlice();
+  schedule();
 }
 
+/** Leaves training (or pausing) for `reason`; the state follows from it. */
 function stopTraining(reason, text) {
-  if (running) elapsedBefore += performance.now() - runStartedAt;
-  running = false;
-  waitingForData = false;
+  if (machine.is('training', 'pausing')) run.elapsedBefore += performance.now() - run.startedAt;
+  run.waitingForData = false;
+  machine.go(reason === 'diverged' ? 'diverged' : 'idle');
   postState(reason, text);
 }
 
-function slice() {
-  if (sliceBusy) return; // the parallel slice in flight schedules the next
-  if (evaluation) {
-    if (pool?.started && pool.size > 1) {
-      parallelEvaluatePiece(); // schedules what comes next itself
-      return;
-    }
-    evaluatePiece();
-    scheduleSlice(); // the next piece, or training, after queued messages
-    return;
-  }
-  if (!running) return;
+function trainingSlice() {
   if (trainer.trainSize === 0) {
     // Train was pressed before the first chunk arrived: wait for it.
-    if (!waitingForData) {
-      waitingForData = true;
+    if (!run.waitingForData) {
+      run.waitingForData = true;
       postState('waiting', 'waiting for the first training chunk');
     }
-    if (!waitTimer) {
-      waitTimer = setTimeout(() => {
-        waitTimer = 0;
-        scheduleSlice();
-      }, 100);
-    }
+    setTimeout(schedule, 100);
     return;
   }
-  if (waitingForData) {
-    waitingForData = false;
+  if (run.waitingForData) {
+    run.waitingForData = false;
     postState('started');
   }
-  if (workers > 1) {
-    parallelSlice();
+  if (sharing()) {
+    sharedSlice();
     return;
   }
-
   const t0 = performance.now();
   let report;
   try {
-    report = trainer.trainStep(steps);
+    report = trainer.trainStep(run.stepsPerSlice);
   } catch (e) {
     trainingFailed(e);
     return;
@@ -342,48 +286,51 @@ function slice() {
   const ms = performance.now() - t0;
   const n = report.batches.length;
   // Aim the next slice at SLICE_MS; move halfway each time so one slow
-  // slice (an evaluation, garbage collection) does not swing it far.
+  // slice (garbage collection, say) does not swing it far.
   if (n > 0) {
     const target = Math.max(1, Math.round((SLICE_MS * n) / Math.max(ms, 0.1)));
-    steps = Math.max(1, Math.min(1000, Math.round((steps + target) / 2)));
+    run.stepsPerSlice = Math.max(1, Math.min(1000, Math.round((run.stepsPerSlice + target) / 2)));
   }
   sliceDone(report, ms);
 }
 
-// A slice of data-parallel steps: about SLICE_MS of them, each awaiting the
-// shard workers (messages are handled meanwhile; `sliceBusy` keeps any
-// other slice from starting until this one is over).
-async function parallelSlice() {
-  sliceBusy = true;
-  const generation = modelGeneration;
+// A slice of shared steps: about SLICE_MS of them, each awaiting the shard
+// workers (messages are served meanwhile; `busy` keeps other ticks out).
+async function sharedSlice() {
+  busy = true;
+  const forRun = run;
   const t0 = performance.now();
   let report = null;
+  let failure = null;
   try {
     if (!pool) pool = new ShardPool(workers, SHARD_WORKER_URL, shardWorkerLost);
     await pool.ready;
     const batchSize = settings().batchSize;
     const batches = [];
     // `pool` turns null when setWorkers replaces it: the next slice starts the new one.
-    while (running && !pauseRequested && pool && generation === modelGeneration && performance.now() - t0 < SLICE_MS) {
-      const r = await pool.step(trainer, batchSize, () => generation === modelGeneration);
+    while (machine.is('training') && pool && run === forRun && performance.now() - t0 < SLICE_MS) {
+      const r = await pool.step(trainer, batchSize, () => run === forRun);
       if (!r) break;
       batches.push(...r.batches);
       report = { ...r, batches };
       if (r.done) break;
     }
   } catch (e) {
-    sliceBusy = false;
-    pauseRequested = false;
-    if (generation === modelGeneration) trainingFailed(e);
+    failure = e;
+  }
+  busy = false;
+  // A reset meanwhile made this slice's run history: drop it, go on with the new one.
+  if (run !== forRun) {
+    schedule();
     return;
   }
-  sliceBusy = false;
-  if (report && generation === modelGeneration) {
-    sliceDone(report, performance.now() - t0);
-  } else {
-    scheduleSlice(); // an evaluation asked for meanwhile, say
+  if (failure) {
+    trainingFailed(failure);
+    return;
   }
-  if (pauseRequested) pauseNow();
+  if (report) sliceDone(report, performance.now() - t0);
+  else schedule();
+  if (machine.is('pausing')) pauseNow();
 }
 
 function shardWorkerLost(reason) {
@@ -392,16 +339,13 @@ function shardWorkerLost(reason) {
 }
 
 function pauseNow() {
-  pauseRequested = false;
-  if (!running) return;
   stopTraining('paused');
   evaluate(true, () => afterEvaluation(true));
 }
 
 function trainingFailed(e) {
-  const text = errorText(e);
-  // Rust rolled the weights back to before the failing step.
-  stopTraining(/diverge/i.test(text) ? 'diverged' : 'error', text);
+  // Rust refused the step and kept the weights from before it.
+  stopTraining(e?.kind === 'diverged' ? 'diverged' : 'error', errorText(e));
   evaluate(false, () => afterEvaluation(true));
 }
 
@@ -411,17 +355,14 @@ function sliceDone(report, ms) {
   const batches = [];
   for (const b of report.batches) {
     images += b.batchSize;
-    if (Number.isFinite(b.loss) && Number.isFinite(b.accuracy)) {
-      batches.push({ step: b.step, loss: b.loss, accuracy: b.accuracy });
-    }
+    batches.push({ step: b.step, loss: b.loss, accuracy: b.accuracy });
   }
-  sinceEvalMs += ms;
-  speedWindow.push({ ms, images });
-  let windowMs = speedWindow.reduce((s, w) => s + w.ms, 0);
-  while (speedWindow.length > 1 && windowMs - speedWindow[0].ms >= SPEED_WINDOW_MS) {
-    windowMs -= speedWindow.shift().ms;
-  }
-  const windowImages = speedWindow.reduce((s, w) => s + w.images, 0);
+  run.sinceEvalMs += ms;
+  const w = run.speedWindow;
+  w.push({ ms, images });
+  let windowMs = w.reduce((s, x) => s + x.ms, 0);
+  while (w.length > 1 && windowMs - w[0].ms >= SPEED_WINDOW_MS) windowMs -= w.shift().ms;
+  const windowImages = w.reduce((s, x) => s + x.images, 0);
   post('training', {
     batches,
     step: report.step,
@@ -436,195 +377,82 @@ function sliceDone(report, ms) {
     evaluate(true, () => afterEvaluation(true));
     return;
   }
-  if (report.epoch !== lastEpoch) {
-    lastEpoch = report.epoch;
+  if (report.epoch !== run.lastEpoch) {
+    run.lastEpoch = report.epoch;
     evaluate(true, () => afterEvaluation(true));
-  } else if (sinceEvalMs >= EVAL_EVERY_MS) {
+  } else if (run.sinceEvalMs >= EVAL_EVERY_MS) {
     evaluate(false, () => afterEvaluation(false));
   }
-  scheduleSlice();
+  schedule();
 }
 
-// ---- data ---------------------------------------------------------------
+// ---- messages -------------------------------------------------------------------
 
-async function loadData(manifestUrl) {
-  let manifest;
-  try {
-    manifest = await loadManifest(manifestUrl);
-  } catch (e) {
-    post('dataError', { split: '', chunk: 'manifest.json', message: errorText(e) });
-    return;
-  }
-  post('dataManifest', {
-    train: { rows: manifest.train.rows, chunks: manifest.train.chunks.length },
-    test: { rows: manifest.test.rows, chunks: manifest.test.chunks.length },
-    licence: String(manifest.licence ?? ''),
-    source: String(manifest.source ?? ''),
-  });
-
-  // Room for all rows at once: growing by doubling would briefly hold two
-  // copies of the pixels. Only an optimisation, so a refusal is not fatal.
-  for (const split of ['train', 'test']) {
-    try {
-      trainer.reserve(split, manifest[split].rows);
-    } catch (e) {
-      console.warn(errorText(e));
-    }
-  }
-  const cache = await openChunkCache();
-  const progress = {};
-  for (const split of ['train', 'test']) {
-    progress[split] = {
-      chunks: manifest[split].chunks.length,
-      totalRows: manifest[split].rows,
-      done: 0,
-      failed: 0,
-      fromCache: 0,
-      fractions: new Map(),
-    };
-  }
-  const report = (split) => {
-    const p = progress[split];
-    let sum = 0;
-    for (const f of p.fractions.values()) sum += f;
-    post('dataProgress', {
-      split,
-      fraction: p.chunks ? Math.min(1, sum / p.chunks) : 1,
-      chunksDone: p.done,
-      chunksFailed: p.failed,
-      chunks: p.chunks,
-      rows: split === 'train' ? trainer.trainSize : trainer.testSize,
-      totalRows: p.totalRows,
-      fromCache: p.fromCache,
-    });
-  };
-  report('train');
-  report('test');
-
-  // Two downloads at a time; chunks are added to Rust in load order, so the
-  // data (and so a seeded run) is the same whichever download ends first.
-  const order = loadOrder(manifest);
-  const started = order.map(() => null);
-  const start = (i) => {
-    if (i >= order.length || started[i]) return;
-    const { split, chunk } = order[i];
-    const p = progress[split];
-    p.fractions.set(chunk.file, 0);
-    started[i] = loadChunk(manifestUrl, chunk, {
-      cache,
-      // Downloading is 90% of a chunk's bar, parsing the last 10%.
-      onBytes: (bytes) => {
-        p.fractions.set(chunk.file, 0.9 * (bytes / chunk.bytes));
-        report(split);
-      },
-    }).then(
-      (value) => ({ value }),
-      (error) => ({ error }),
-    );
-  };
-  start(0);
-  start(1);
-  for (let i = 0; i < order.length; i++) {
-    start(i + 1);
-    const { split, chunk } = order[i];
-    const p = progress[split];
-    const result = await started[i];
-    start(i + 2);
-    if (result.error) {
-      p.failed++;
-      const text = result.error instanceof ChunkError ? result.error.message : `${chunk.file}: ${errorText(result.error)}`;
-      post('dataError', { split, chunk: chunk.file, message: text });
-      report(split);
-      continue;
-    }
-    try {
-      const rows = trainer.addChunk(split, chunk.file, result.value.csv);
-      result.value.keep(); // not awaited: storing must not hold up training
-      p.done++;
-      if (result.value.fromCache) p.fromCache++;
-      p.fractions.set(chunk.file, 1);
-      if (rows !== chunk.rows) {
-        post('dataError', { split, chunk: chunk.file, message: `${chunk.file}: ${rows} rows, the manifest says ${chunk.rows} (the rows that were read are used)` });
-      }
-    } catch (e) {
-      // Rust's message names the chunk, the line and the column.
-      p.failed++;
-      post('dataError', { split, chunk: chunk.file, message: errorText(e) });
-    }
-    report(split);
-    // Once the test split is complete, show how good the current net is
-    // (the pretrained one at first) unless training will do so anyway. On
-    // the 2,000-image subset: the full set would hold up a first drawing's
-    // prediction for seconds.
-    if (split === 'test' && p.done + p.failed === p.chunks && !running) {
-      evaluate(false, () => afterEvaluation(true));
-    }
-    // Let queued messages (a prediction, Train) through between chunks.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-}
-
-// ---- message handling ---------------------------------------------------
-
-async function loadModel(url, name) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${name}: HTTP ${response.status} ${response.statusText}`.trim());
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  running = false;
-  trainer.importModel(bytes, name);
-  restartCounters();
-  announceModel('pretrained', name);
-  predictLast(true);
-  evaluate(false, () => gallery(true));
+/** A new network (or a new run of the same one) is in place. */
+function newNetwork(source, name) {
+  startOver();
+  if (source === 'fresh') postState('reset');
+  announceModel(source, name);
+  predictDrawing(true);
 }
 
 const handlers = {
   async loadModel({ url, name }) {
-    await loadModel(url, name);
+    machine.go('loading');
+    try {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`${name}: HTTP ${response.status} ${response.statusText}`.trim());
+      trainer.importModel(new Uint8Array(await response.arrayBuffer()), name);
+    } finally {
+      machine.go('idle'); // with the new model, or the one before it
+    }
+    newNetwork('pretrained', name);
+    evaluate(false, () => gallery(true));
   },
   loadData({ manifestUrl }) {
     // Not awaited: data keeps arriving while the worker serves other messages.
-    loadData(manifestUrl).catch((e) => post('dataError', { split: '', chunk: '', message: errorText(e) }));
+    feedData(trainer, manifestUrl, {
+      post,
+      // Once the test split is in, show how good the current net is (the
+      // pretrained one at first), unless training will do so anyway. On
+      // the subset: all 10,000 would hold up a first drawing's answer.
+      onSplitComplete: (split) => {
+        if (split === 'test' && machine.is('idle')) evaluate(false, () => afterEvaluation(true));
+      },
+    }).catch((e) => post('dataError', { split: '', chunk: '', message: errorText(e) }));
   },
   setPreset({ preset }) {
     trainer.setPreset(preset);
-    restartCounters();
-    announceModel('fresh');
-    predictLast(true);
+    newNetwork('fresh');
   },
   configure({ settings: wanted }) {
     try {
       trainer.configure(wanted);
       post('settings', { settings: settings() });
     } catch (e) {
-      const text = errorText(e);
-      post('configError', { field: fieldOfError(text), message: text, settings: settings() });
+      post('configError', { kind: e?.kind ?? 'internal', field: e?.field ?? '', message: errorText(e), settings: settings() });
     }
   },
   train() {
     startTraining();
   },
   pause() {
-    if (!running) return;
-    // A parallel step in flight finishes first, so that "paused" follows
-    // the last step's report.
-    if (sliceBusy) pauseRequested = true;
+    if (!machine.is('training')) return;
+    // A shared step in flight finishes first, so that "paused" follows the
+    // last step's report.
+    if (busy) machine.go('pausing');
     else pauseNow();
   },
   reset({ preset }) {
-    if (settings().preset !== preset) {
-      trainer.setPreset(preset);
-    } else {
-      trainer.reset();
-    }
-    restartCounters();
-    postState('reset');
-    announceModel('fresh');
-    predictLast(true);
+    if (settings().preset !== preset) trainer.setPreset(preset);
+    else trainer.reset();
+    newNetwork('fresh');
   },
   setWorkers({ count }) {
-    if (count < 1 || count > cores) {
-      throw new Error(`workers: ${count} is not between 1 and ${cores} (the cores this browser reports)`);
+    if (!Number.isInteger(count) || count < 1 || count > cores) {
+      const error = new Error(`workers: ${count} is not between 1 and ${cores} (the cores this browser reports)`);
+      error.field = 'workers';
+      throw error;
     }
     workers = count;
     pool?.terminate(); // a step in flight computes the rest of its batch here
@@ -632,35 +460,48 @@ const handlers = {
     post('workers', { count });
   },
   predict({ id, pixels }) {
-    lastPredictId = id;
-    lastPixels = pixels ?? null;
-    if (!lastPixels) {
-      post('prediction', { id, step: trainer.step, retrained: false });
-      return;
-    }
-    post('prediction', { id, probabilities: Array.from(trainer.predict(lastPixels)), step: trainer.step, retrained: false });
+    drawing = { id, pixels: pixels ?? null };
+    predictDrawing(false);
   },
 };
 
-async function handle(event) {
-  let data;
-  try {
-    data = check(event.data, TO_WORKER);
-    await handlers[data.type](data);
-  } catch (e) {
-    post('error', { request: (data && data.type) || String(event.data && event.data.type), message: errorText(e) });
+const inbox = [];
+let draining = false;
+
+async function drain() {
+  draining = true;
+  while (inbox.length) {
+    const raw = inbox.shift();
+    let data;
+    try {
+      data = check(raw, TO_WORKER);
+      await handlers[data.type](data);
+    } catch (e) {
+      post('error', {
+        request: (data && data.type) || String(raw && raw.type),
+        message: errorText(e),
+        kind: e?.kind ?? 'internal',
+        ...(e?.field ? { field: e.field } : {}),
+      });
+    }
   }
+  draining = false;
 }
 
 async function main() {
   await init();
   trainer = new Trainer(Trainer.presetNames()[0]);
-  self.onmessage = handle;
+  run = newRun();
+  machine.go('idle');
+  self.onmessage = (event) => {
+    inbox.push(event.data);
+    if (!draining) drain();
+  };
   // Only now: anything the page posted before this line would have been lost.
   post('ready', { presets: Trainer.presetNames(), settings: settings(), cores, workers });
 }
 
 main().catch((e) => {
   // The page shows this; without wasm there is nothing else to do.
-  post('error', { request: 'startup', message: `could not start the training worker: ${errorText(e)}` });
+  post('error', { request: 'startup', message: `could not start the training worker: ${errorText(e)}`, kind: 'internal' });
 });

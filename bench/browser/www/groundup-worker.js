@@ -123,12 +123,14 @@ const handlers = {
   /** Time of evaluate() over `rows` synthetic test images: median of `runs`. */
   evaluate({ rows = 10000, runs = 3 }) {
     if (trainer.testSize < rows) trainer.addChunk('test', 'synthetic-test.csv', csv(images(rows - trainer.testSize, 11)));
-    trainer.evaluate(500); // warm-up
+    trainer.beginEvaluation(false, 500);
+    trainer.evaluateNext(500); // warm-up
     const ms = [];
     let examples = 0;
     for (let r = 0; r < runs; r++) {
       const t0 = performance.now();
-      examples = trainer.evaluate().examples;
+      trainer.beginEvaluation(true, 0);
+      examples = trainer.evaluateNext(rows).examples;
       ms.push(performance.now() - t0);
     }
     return { net: trainerNet, examples, runs: ms, medianMs: median(ms) };

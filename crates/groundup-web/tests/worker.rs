@@ -18,5 +18,5 @@ binding_tests!(
     divergence_is_refused_and_rolled_back,
     a_step_shared_with_a_shard_worker_is_the_same_step,
     shard_misuse_is_refused_and_changes_nothing,
-    evaluation_pieces_agree_and_weights_can_be_restored,
+    evaluation_pieces_agree,
 );

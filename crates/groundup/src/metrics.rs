@@ -8,6 +8,7 @@ use crate::Real;
 
 /// One training step, as plotted per batch in the paper's Fig. 13.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BatchMetrics {
     /// 1-based count of steps taken.
     pub step: u64,

@@ -435,7 +435,7 @@ fn non_finite_inputs_are_refused_without_touching_weights() {
         x[[1, 400]] = bad;
         let error = trainer.train_batch(x, &labels, 0).expect_err("a non-finite pixel");
         match &error {
-            TrainError::Config(e) => assert_eq!(e.field, "training batch", "{error}"),
+            TrainError::Config(e) => assert_eq!(e.field, "training_batch", "{error}"),
             other => panic!("{bad}: expected a refused input, got {other:?}"),
         }
         assert!(error.to_string().contains(&bad.to_string()), "names the value: {error}");
@@ -455,7 +455,8 @@ fn non_finite_inputs_are_refused_without_touching_weights() {
 fn assert_refused(result: Result<(), ConfigError>, field: &str, what: &str) {
     let error = result.expect_err(what);
     assert_eq!(error.field, field, "{what}: {error}");
-    assert!(error.to_string().starts_with(field), "{what}: the message names the field: {error}");
+    let label = field.replace('_', " ");
+    assert!(error.to_string().starts_with(&label), "{what}: the message names the field: {error}");
 }
 
 const BAD_LEARNING_RATES: [f64; 7] = [0.0, -0.01, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e6, 10.001];
@@ -472,17 +473,17 @@ fn train_config_validate_refuses_bad_settings() {
                 optimizer: OptimizerSpec::from_name(optimizer, 0.01).unwrap().with_learning_rate(lr),
                 ..base.clone()
             };
-            assert_refused(config.validate(), "learning rate", &format!("{optimizer} lr {lr}"));
+            assert_refused(config.validate(), "learning_rate", &format!("{optimizer} lr {lr}"));
         }
     }
     for batch_size in [0, 1_000_000_000] {
-        assert_refused(TrainConfig { batch_size, ..base.clone() }.validate(), "batch size", "batch");
+        assert_refused(TrainConfig { batch_size, ..base.clone() }.validate(), "batch_size", "batch");
     }
     assert_refused(TrainConfig { epochs: 0, ..base.clone() }.validate(), "epochs", "epochs 0");
     assert_refused(TrainConfig { shift: 5, ..base.clone() }.validate(), "shift", "shift 5");
     for lr_decay in [0.0, 2.0, -0.5, f64::NAN] {
         let config = TrainConfig { lr_decay, ..base.clone() };
-        assert_refused(config.validate(), "learning-rate decay", &format!("decay {lr_decay}"));
+        assert_refused(config.validate(), "lr_decay", &format!("decay {lr_decay}"));
     }
     // The edges that are allowed.
     for config in [
@@ -506,14 +507,14 @@ fn set_learning_rate_refuses_bad_values() {
     let mut trainer = Trainer::new(&p.spec, &p.train).unwrap();
     let old = trainer.learning_rate();
     for lr in BAD_LEARNING_RATES {
-        assert_refused(trainer.set_learning_rate(lr), "learning rate", &format!("lr {lr}"));
+        assert_refused(trainer.set_learning_rate(lr), "learning_rate", &format!("lr {lr}"));
         assert_eq!(trainer.learning_rate(), old, "a refused rate is not applied");
     }
     trainer.set_learning_rate(0.25).unwrap();
     assert_eq!(trainer.learning_rate(), 0.25);
     // Replacing the optimizer validates the same way.
     let zero = OptimizerSpec::Adam { learning_rate: 0.0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
-    assert_refused(trainer.set_optimizer(&zero), "learning rate", "adam lr 0");
+    assert_refused(trainer.set_optimizer(&zero), "learning_rate", "adam lr 0");
     assert_eq!(trainer.learning_rate(), 0.25);
 }
 

@@ -4,7 +4,7 @@
 
 use groundup_web::{ShardWorker, WebTrainer};
 use serde::Deserialize;
-use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen::{JsCast, JsValue};
 
 const SAMPLE_TRAIN: &[u8] = include_bytes!("../../../../data/sample/train.csv.gz");
 const SAMPLE_TEST: &[u8] = include_bytes!("../../../../data/sample/test.csv.gz");
@@ -48,9 +48,23 @@ struct Settings {
 }
 
 /// The message a thrown `Error` carries to JavaScript.
-fn message(e: JsError) -> String {
-    let value: JsValue = e.into();
-    value.dyn_into::<js_sys::Error>().expect("JsError is an Error").message().into()
+fn message(e: JsValue) -> String {
+    e.dyn_into::<js_sys::Error>().expect("errors are Error objects").message().into()
+}
+
+/// A property of a thrown error (`kind`, `field`, `line`, …), as a string.
+fn property(e: &JsValue, name: &str) -> Option<String> {
+    let v = js_sys::Reflect::get(e, &JsValue::from_str(name)).expect("an object");
+    if v.is_undefined() {
+        None
+    } else {
+        Some(v.as_string().unwrap_or_else(|| v.as_f64().expect("a string or a number").to_string()))
+    }
+}
+
+/// `(kind, field)` of a thrown error.
+fn kind_and_field(e: &JsValue) -> (String, Option<String>) {
+    (property(e, "kind").expect("every error has a kind"), property(e, "field"))
 }
 
 /// JSON as a plain JS object, as the page passes settings (serde's default
@@ -77,6 +91,7 @@ fn settings(t: &WebTrainer) -> Settings {
 
 pub fn unknown_preset_is_refused() {
     let e = WebTrainer::new("resnet").err().expect("no such preset");
+    assert_eq!(kind_and_field(&e), ("config".into(), Some("preset".into())));
     let m = message(e);
     assert!(m.contains("resnet") && m.contains("cnn"), "{m}");
 }
@@ -99,6 +114,16 @@ pub fn chunks_load_and_bad_rows_change_nothing() {
     let mut t = loaded("cnn");
     assert_eq!((t.train_size(), t.test_size()), (500, 200));
     let bad = b"3,0,0\n".to_vec();
+    let e = t.add_chunk("train", "train-07.csv.gz", &bad).expect_err("short row");
+    assert_eq!(property(&e, "kind").as_deref(), Some("data"));
+    assert_eq!(property(&e, "file").as_deref(), Some("train-07.csv.gz"));
+    assert_eq!(property(&e, "line").as_deref(), Some("1"));
+    let mut bad_pixel = "5".to_string() + &",0".repeat(784) + "\n";
+    bad_pixel += &("5".to_string() + &",0".repeat(99) + ",300" + &",0".repeat(684) + "\n");
+    let e = t.add_chunk("train", "mine.csv", bad_pixel.as_bytes()).expect_err("pixel 300");
+    assert_eq!((property(&e, "line"), property(&e, "column")), (Some("2".into()), Some("101".into())), "{}", message(e.clone()));
+    let m = message(e);
+    assert!(m.contains("mine.csv") && m.contains("line 2, column 101"), "{m}");
     let m = message(t.add_chunk("train", "train-07.csv.gz", &bad).expect_err("short row"));
     assert!(m.contains("train-07.csv.gz") && m.contains("line 1"), "{m}");
     let m = message(t.add_chunk("validation", "x.csv", SAMPLE_TEST).expect_err("no such split"));
@@ -122,24 +147,25 @@ pub fn training_lowers_the_loss() {
         last = r.batches.iter().map(|b| b.loss).sum::<f64>() / r.batches.len() as f64;
     }
     assert!(last < start * 0.7, "loss {start} → {last} should fall");
-    let eval: Eval = serde_wasm_bindgen::from_value(t.evaluate(None).map_err(message).unwrap()).unwrap();
+    assert_eq!(t.begin_evaluation(true, 0), 200);
+    let eval: Eval = serde_wasm_bindgen::from_value(t.evaluate_next(1000).map_err(message).unwrap()).unwrap();
     assert_eq!(eval.examples, 200);
     assert!(eval.loss.is_finite() && eval.accuracy > 0.3, "accuracy {}", eval.accuracy);
     let total: u32 = eval.confusion.counts.iter().flatten().sum();
     assert_eq!(total, 200);
+    assert!(!t.evaluating());
 
-    // In pieces, as the worker evaluates: the pieces add up to the whole.
-    let (mut loss_sum, mut correct, mut examples) = (0.0, 0.0, 0);
-    for start in (0..200).step_by(64) {
-        let piece: Eval =
-            serde_wasm_bindgen::from_value(t.evaluate_range(start, 64).map_err(message).unwrap()).unwrap();
-        loss_sum += piece.loss * piece.examples as f64;
-        correct += piece.accuracy * piece.examples as f64;
-        examples += piece.examples;
+    // In pieces, as the worker evaluates: null until the last piece, which
+    // gives the same result as the whole.
+    assert_eq!(t.begin_evaluation(true, 0), 200);
+    for _ in 0..3 {
+        assert!(t.evaluate_next(64).map_err(message).unwrap().is_null());
+        assert!(t.evaluating());
     }
-    assert_eq!(examples, 200, "the last piece is clamped to the data");
-    assert!((loss_sum / 200.0 - eval.loss).abs() < 1e-4, "{} vs {}", loss_sum / 200.0, eval.loss);
-    assert!((correct / 200.0 - eval.accuracy).abs() < 1e-9);
+    let pieces: Eval = serde_wasm_bindgen::from_value(t.evaluate_next(64).map_err(message).unwrap()).unwrap();
+    assert_eq!(pieces.confusion.counts, eval.confusion.counts);
+    assert!((pieces.loss - eval.loss).abs() < 1e-6, "{} vs {}", pieces.loss, eval.loss);
+    assert_eq!(t.begin_evaluation(false, 50), 50, "a subset");
 
     let examples = t.test_examples(190, 20);
     let images = js_sys::Reflect::get(&examples, &"images".into()).unwrap();
@@ -172,8 +198,14 @@ pub fn invalid_settings_change_nothing() {
         let e = t.configure(js_object(&bad).unwrap()).err();
         assert!(e.is_some(), "{bad} must be refused");
     }
-    let m = message(t.configure(js_object(&serde_json::json!({"learningRate": 0})).unwrap()).err().unwrap());
+    let e = t.configure(js_object(&serde_json::json!({"learningRate": 0})).unwrap()).err().unwrap();
+    assert_eq!(kind_and_field(&e), ("config".into(), Some("learningRate".into())), "the page's name");
+    let m = message(e);
     assert!(m.contains("learning rate"), "{m}");
+    let e = t.configure(js_object(&serde_json::json!({"batchSize": 0})).unwrap()).err().unwrap();
+    assert_eq!(kind_and_field(&e).1.as_deref(), Some("batchSize"));
+    let e = t.configure(js_object(&serde_json::json!({"momentum": 0.5})).unwrap()).err().unwrap();
+    assert_eq!(kind_and_field(&e), ("config".into(), Some("settings".into())));
     let after = settings(&t);
     assert_eq!((after.learning_rate, after.batch_size), (before.learning_rate, before.batch_size));
     assert_eq!(after.preset, "cnn");
@@ -221,6 +253,9 @@ pub fn divergence_is_refused_and_rolled_back() {
                 assert!(r.batches.iter().all(|b| b.loss.is_finite()));
             }
             Err(e) => {
+                assert_eq!(property(&e, "kind").as_deref(), Some("diverged"));
+                let refused: f64 = property(&e, "step").expect("the step refused").parse().unwrap();
+                assert!(refused > t.step(), "step {refused} was refused; the weights are from {}", t.step());
                 let m = message(e);
                 assert!(m.contains("diverged") && m.contains("learning rate"), "{m}");
                 let p = t.predict(&image).map_err(message).expect("rolled-back weights predict");
@@ -310,40 +345,40 @@ pub fn shard_misuse_is_refused_and_changes_nothing() {
     assert_eq!(step(&mut t, 1).batches.len(), 1);
 }
 
-pub fn evaluation_pieces_agree_and_weights_can_be_restored() {
+pub fn evaluation_pieces_agree() {
     let mut t = loaded("cnn");
     step(&mut t, 2);
-    // A shard worker's evaluation of a piece is the trainer's own.
-    let own: Eval =
-        serde_wasm_bindgen::from_value(t.evaluate_range(50, 120).map_err(message).unwrap()).unwrap();
-    let piece = t.test_shard(50, 120);
+    assert_eq!(t.begin_evaluation(true, 0), 200);
+    let whole: Eval = serde_wasm_bindgen::from_value(t.evaluate_next(200).map_err(message).unwrap()).unwrap();
+    // The same evaluation shared as the worker shares it: a piece here, a
+    // piece in a shard worker, both added.
+    t.begin_evaluation(true, 0);
+    let here = t.claim_evaluation(120).map_err(message).unwrap();
+    let there = t.claim_evaluation(500).map_err(message).unwrap();
+    assert_eq!((here.clone(), there.clone()), (vec![0, 120], vec![120, 200]), "clamped to the 200 test images");
+    let piece = t.test_shard(there[0], there[1] - there[0]);
     let mut helper = ShardWorker::new(&t.spec()).map_err(message).expect("shard worker");
-    let out = helper
+    let sums = helper
         .evaluate(&t.weights(), bytes(&piece, "images"), bytes(&piece, "labels"))
         .map_err(message)
         .unwrap();
-    let examples = field(&out, "examples").as_f64().unwrap();
-    let loss = field(&out, "loss").as_f64().unwrap();
-    let correct = field(&out, "correct").as_f64().unwrap();
-    assert_eq!(examples, 120.0);
-    assert_eq!(own.examples, 120);
-    assert!((loss - own.loss * 120.0).abs() < 1e-3 * loss.max(1.0), "{loss} vs {}", own.loss * 120.0);
-    assert_eq!(correct, (own.accuracy * 120.0).round());
-    assert_eq!(bytes(&t.test_shard(195, 50), "labels").len(), 5, "clamped to the 200 test images");
-
-    // Back to saved weights: exactly them, at their step; a future step or bad weights are refused.
-    let saved = t.weights();
-    step(&mut t, 3);
-    assert_ne!(t.weights(), saved);
-    let e = message(t.restore_weights(&saved, 9.0).expect_err("step 9 was never taken"));
-    assert!(e.contains("step 9"), "{e}");
-    let e = message(t.restore_weights(&saved[1..], 2.0).expect_err("short"));
-    assert!(e.starts_with("weights:"), "{e}");
-    assert_eq!(t.step(), 5.0);
-    t.restore_weights(&saved, 2.0).map_err(message).unwrap();
-    assert_eq!(t.weights(), saved);
-    assert_eq!(t.step(), 2.0);
-    assert_eq!(step(&mut t, 1).step, 3);
+    assert_eq!(field(&sums, "examples").as_f64(), Some(80.0));
+    let own = t.evaluate_here(here[0], here[1]);
+    assert!(t.add_evaluation(own).map_err(message).unwrap().is_null());
+    let shared: Eval = serde_wasm_bindgen::from_value(t.add_evaluation(sums).map_err(message).unwrap()).unwrap();
+    assert_eq!(shared.confusion.counts, whole.confusion.counts);
+    assert!((shared.loss - whole.loss).abs() < 1e-5 * whole.loss.max(1.0), "{} vs {}", shared.loss, whole.loss);
+    // A piece with an unknown key, or when none is in progress, is refused.
+    t.begin_evaluation(false, 10);
+    let counts = vec![vec![0u32; 10]; 10];
+    let bad =
+        js_object(&serde_json::json!({"examples": 1, "lossSum": 1.0, "confusion": {"counts": counts}, "x": 1}))
+            .unwrap();
+    let e = t.add_evaluation(bad).expect_err("unknown key");
+    assert_eq!(kind_and_field(&e).0, "config");
+    t.evaluate_next(10).map_err(message).unwrap();
+    let e = t.claim_evaluation(5).expect_err("none in progress");
+    assert_eq!(kind_and_field(&e).0, "internal");
 }
 
 /// Wraps every check above in a `#[wasm_bindgen_test]`, once per test file.

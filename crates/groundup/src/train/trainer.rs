@@ -1,10 +1,10 @@
-//! Training: mini-batch gradient descent with a guard against divergence
-//! (paper §4.2.3 and §4.2.5).
+//! One training step of mini-batch gradient descent, with a guard against
+//! divergence (paper §4.2.3 and §4.2.5).
 //!
 //! One step: forward a batch, measure the error, backpropagate, let the
-//! optimizer move the weights. One epoch: every training image once, in an
-//! order reshuffled at the start of each epoch. Every `eval_every` steps the
-//! whole test set is run through without learning (paper §4.2.3).
+//! optimizer move the weights. A step may also be assembled from shards —
+//! some computed here, some by other workers — and applied at once
+//! ([`Trainer::begin_step`]): data-parallel training.
 //!
 //! **The divergence guard.** The paper's CNN "suddenly spikes and the
 //! gradient generates a lot of NaNs" (§5). Here no step can leave a NaN
@@ -23,152 +23,18 @@
 //! Each returns [`TrainError::Diverged`] naming the step and the step the
 //! weights now belong to, and suggesting a smaller learning rate.
 
-use std::time::Instant;
-
 use ndarray::{Array2, ArrayD};
 use rand::rngs::Xoshiro256PlusPlus;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
+use rand::SeedableRng;
 
-use crate::data::{shifted_subset, Dataset, MAX_SHIFT, NUM_CLASSES};
+use super::config::TrainConfig;
+use super::evaluate::evaluate_range;
+use crate::data::Dataset;
 use crate::layers::Mode;
 use crate::loss::{one_hot, Reduction};
-use crate::metrics::{argmax_rows, BatchMetrics, ConfusionMatrix, EvalMetrics};
+use crate::metrics::{argmax_rows, BatchMetrics, EvalMetrics};
 use crate::optim::{validate_learning_rate, Optimizer, OptimizerSpec};
 use crate::{ConfigError, ModelSpec, Network, TrainError};
-
-/// How to train: everything but the architecture.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TrainConfig {
-    pub epochs: usize,
-    pub batch_size: usize,
-    pub optimizer: OptimizerSpec,
-    /// Mean or summed batch gradient (the paper summed).
-    pub reduction: Reduction,
-    /// Multiply the learning rate by this after every epoch (1 = constant).
-    #[serde(default = "one")]
-    pub lr_decay: f64,
-    /// Evaluate on the test set every this many steps (0: at each epoch's end only).
-    pub eval_every: usize,
-    /// Seeds the weights and the shuffling: same seed, same run, bit for bit.
-    pub seed: u64,
-    /// Move each training image by up to this many pixels each way, at
-    /// random (0: never). See [`crate::data::shifted_subset`].
-    #[serde(default)]
-    pub shift: usize,
-}
-
-fn one() -> f64 {
-    1.0
-}
-
-/// Largest batch accepted: 10,000 MNIST images in f32 with a CNN's
-/// activations already take ~1 GB.
-pub const MAX_BATCH: usize = 10_000;
-pub const MAX_EPOCHS: usize = 1_000;
-
-impl TrainConfig {
-    /// Refuses settings that cannot train, naming the setting.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(1..=MAX_EPOCHS).contains(&self.epochs) {
-            return Err(ConfigError::new(
-                "epochs",
-                format!("{} is not between 1 and {MAX_EPOCHS}", self.epochs),
-            ));
-        }
-        if !(1..=MAX_BATCH).contains(&self.batch_size) {
-            return Err(ConfigError::new(
-                "batch size",
-                format!("{} is not between 1 and {MAX_BATCH}", self.batch_size),
-            ));
-        }
-        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
-            return Err(ConfigError::new(
-                "learning-rate decay",
-                format!("{} is not in (0, 1]", self.lr_decay),
-            ));
-        }
-        if self.shift > MAX_SHIFT {
-            return Err(ConfigError::new(
-                "shift",
-                format!("{} pixels is more than {MAX_SHIFT}: the digit would leave the image", self.shift),
-            ));
-        }
-        self.optimizer.validate()
-    }
-
-    /// The training images at `indices`, shifted as configured: what one
-    /// step learns from (bytes; `.all()` makes them floats).
-    pub fn training_batch(&self, data: &Dataset, indices: &[usize], rng: &mut impl Rng) -> Dataset {
-        shifted_subset(data, indices, self.shift, rng)
-    }
-
-    /// The learning rate for `epoch` (0-based) after decay.
-    pub fn learning_rate_at(&self, epoch: usize) -> f64 {
-        self.optimizer.learning_rate() * self.lr_decay.powi(epoch.min(i32::MAX as usize) as i32)
-    }
-}
-
-/// Hands out mini-batches of indices: every index once per epoch, reshuffled
-/// at the start of each epoch. New examples (a data chunk that arrived
-/// late) join at the next reshuffle.
-#[derive(Clone, Debug)]
-pub struct BatchSampler {
-    order: Vec<usize>,
-    next: usize,
-    epoch: usize,
-    len: usize,
-}
-
-impl BatchSampler {
-    /// A sampler over `len` examples; the first epoch is shuffled on first use.
-    pub fn new(len: usize) -> Self {
-        Self { order: Vec::new(), next: 0, epoch: 0, len }
-    }
-
-    /// The epoch the next batch belongs to (0-based).
-    pub fn epoch(&self) -> usize {
-        self.epoch
-    }
-
-    /// The epoch the *next* batch will belong to: one more than
-    /// [`epoch`](Self::epoch) once the current epoch's order is used up.
-    pub fn next_epoch(&self) -> usize {
-        if !self.order.is_empty() && self.next >= self.order.len() {
-            self.epoch + 1
-        } else {
-            self.epoch
-        }
-    }
-
-    /// Grows (never shrinks) the set; takes effect at the next epoch.
-    pub fn set_len(&mut self, len: usize) {
-        self.len = self.len.max(len);
-    }
-
-    /// The next batch: `(epoch, indices)`. The last batch of an epoch may
-    /// be smaller. Returns an empty batch only when there is no data.
-    pub fn next_batch(&mut self, batch_size: usize, rng: &mut impl Rng) -> (usize, Vec<usize>) {
-        if self.next >= self.order.len() {
-            if !self.order.is_empty() {
-                self.epoch += 1;
-            }
-            self.order = (0..self.len).collect();
-            self.order.shuffle(rng);
-            self.next = 0;
-        }
-        let end = (self.next + batch_size).min(self.order.len());
-        let batch = self.order[self.next..end].to_vec();
-        self.next = end;
-        (self.epoch, batch)
-    }
-
-    /// Steps in one epoch over `len` examples.
-    pub fn batches_per_epoch(len: usize, batch_size: usize) -> usize {
-        len.div_ceil(batch_size.max(1))
-    }
-}
 
 /// A network with its optimizer and random stream: the unit that trains.
 pub struct Trainer {
@@ -217,6 +83,10 @@ impl Trainer {
 
     pub fn network(&self) -> &Network<f32> {
         &self.network
+    }
+
+    pub(super) fn network_mut(&mut self) -> &mut Network<f32> {
+        &mut self.network
     }
 
     pub fn into_network(self) -> Network<f32> {
@@ -292,7 +162,7 @@ impl Trainer {
         }
         if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
             // Bad input, not bad weights: refuse it and touch nothing.
-            return Err(ConfigError::new("training batch", format!("contains the pixel value {bad}")).into());
+            return Err(ConfigError::new("training_batch", format!("contains the pixel value {bad}")).into());
         }
         let sums = accumulate_gradients(&mut self.network, x, labels);
         self.pending.as_mut().expect("checked above").add(sums);
@@ -323,7 +193,7 @@ impl Trainer {
     pub fn finish_step(&mut self, epoch: usize) -> Result<BatchMetrics, TrainError> {
         let sums = self.pending.take().ok_or_else(no_step_in_progress)?;
         if sums.examples == 0 {
-            return Err(ConfigError::new("training batch", "has no examples").into());
+            return Err(ConfigError::new("training_batch", "has no examples").into());
         }
         let step = self.steps + 1;
         let n = sums.examples as f64;
@@ -373,6 +243,12 @@ impl Trainer {
         self.backup = None;
         self.pending = None;
         Ok(())
+    }
+
+    /// Replaces the weights (flat, as [`Network::flat_values`]); the step
+    /// count and optimizer state stay. All or nothing.
+    pub fn load_weights(&mut self, flat: &[f32]) -> Result<(), ConfigError> {
+        self.network.load_flat_values(flat)
     }
 
     /// Class probabilities (N, 10) for images (N, 784) in [0, 1].
@@ -483,7 +359,7 @@ impl GradientSums {
 }
 
 fn no_step_in_progress() -> ConfigError {
-    ConfigError::new("training step", "no step is in progress (begin_step first)")
+    ConfigError::new("training_step", "no step is in progress (begin_step first)")
 }
 
 /// Forward and backward over images `x` (n, 784) with `labels`, adding
@@ -508,135 +384,3 @@ pub fn predict(network: &mut Network<f32>, x: Array2<f32>) -> Array2<f32> {
     network.spec().objective.predict(&output)
 }
 
-/// Images per forward pass when evaluating: big enough for fast matrix
-/// products (a CNN's second convolution is then a product 25,088 columns
-/// wide), small enough that its im2col buffer stays ~20 MB — at 1,000
-/// images it was 157 MB, more than all of MNIST.
-const EVAL_BATCH: usize = 128;
-
-/// Loss, accuracy and confusion matrix of `network` over `data`.
-pub fn evaluate(network: &mut Network<f32>, data: &Dataset) -> Result<EvalMetrics, TrainError> {
-    evaluate_range(network, data, 0..data.len())
-}
-
-/// As [`evaluate`], over the examples `range` of `data` only (clamped to it):
-/// a caller that must stay responsive (the browser's worker) evaluates a
-/// large set piece by piece and adds the pieces up.
-pub fn evaluate_range(
-    network: &mut Network<f32>,
-    data: &Dataset,
-    range: std::ops::Range<usize>,
-) -> Result<EvalMetrics, TrainError> {
-    let objective = network.spec().objective;
-    let mut confusion = ConfusionMatrix::default();
-    let mut total_loss = 0.0f64;
-    let end = range.end.min(data.len());
-    let indices: Vec<usize> = (range.start.min(end)..end).collect();
-    for chunk in indices.chunks(EVAL_BATCH) {
-        let (x, labels) = data.batch(chunk);
-        let output = network.forward(x, Mode::Infer);
-        let targets = one_hot(&labels, output.ncols());
-        let loss = objective.evaluate(&output, &targets, Reduction::Sum);
-        if !loss.loss.is_finite() {
-            return Err(TrainError::NonFiniteOutput { what: format!("{} evaluation images", indices.len()) });
-        }
-        total_loss += f64::from(loss.loss) * labels.len() as f64;
-        for (&p, &l) in argmax_rows(&loss.prediction).iter().zip(&labels) {
-            confusion.add(l, p.min(NUM_CLASSES - 1));
-        }
-    }
-    Ok(EvalMetrics {
-        step: 0,
-        examples: indices.len(),
-        loss: total_loss / indices.len().max(1) as f64,
-        accuracy: confusion.accuracy(),
-        confusion,
-    })
-}
-
-/// Something that happened during [`fit`].
-#[derive(Clone, Debug)]
-pub enum Event {
-    Batch(BatchMetrics),
-    /// Boxed: with its confusion matrix it is 30× the size of a batch event.
-    Eval(Box<EvalMetrics>),
-}
-
-/// The outcome of [`fit`].
-#[derive(Clone, Debug, Serialize)]
-pub struct FitSummary {
-    pub epochs: usize,
-    pub steps: u64,
-    /// Accuracy on the whole training set after training.
-    pub train_accuracy: f64,
-    pub train_loss: f64,
-    pub test_accuracy: Option<f64>,
-    pub test_loss: Option<f64>,
-    /// Wall time spent in training steps (not evaluation).
-    pub train_seconds: f64,
-    /// Wall time of the whole run, evaluations included.
-    pub seconds: f64,
-    pub images_per_second: f64,
-    pub confusion: Option<ConfusionMatrix>,
-}
-
-/// Trains for `config.epochs` over `train`, evaluating on `test` every
-/// `config.eval_every` steps and at the end of every epoch; reports every
-/// step and evaluation to `on_event`. Stops at the first divergence.
-pub fn fit(
-    trainer: &mut Trainer,
-    config: &TrainConfig,
-    train: &Dataset,
-    test: Option<&Dataset>,
-    mut on_event: impl FnMut(&Event),
-) -> Result<FitSummary, TrainError> {
-    config.validate()?;
-    if train.is_empty() {
-        return Err(ConfigError::new("training data", "there are no training images").into());
-    }
-    let started = Instant::now();
-    let mut train_seconds = 0.0;
-    let mut images = 0usize;
-    let per_epoch = BatchSampler::batches_per_epoch(train.len(), config.batch_size);
-    let mut sampler = BatchSampler::new(train.len());
-    let mut last_eval = None;
-    let mut evaluate_now =
-        |trainer: &mut Trainer, on_event: &mut dyn FnMut(&Event)| -> Result<(), TrainError> {
-            if let Some(test) = test {
-                let metrics = trainer.evaluate(test)?;
-                on_event(&Event::Eval(Box::new(metrics.clone())));
-                last_eval = Some(metrics);
-            }
-            Ok(())
-        };
-    for epoch in 0..config.epochs {
-        trainer.set_learning_rate(config.learning_rate_at(epoch))?;
-        for batch_in_epoch in 0..per_epoch {
-            let (sampled_epoch, indices) = sampler.next_batch(config.batch_size, trainer.rng());
-            debug_assert_eq!(sampled_epoch, epoch);
-            let (x, labels) = config.training_batch(train, &indices, trainer.rng()).all();
-            let t = Instant::now();
-            let metrics = trainer.train_batch(x, &labels, epoch)?;
-            train_seconds += t.elapsed().as_secs_f64();
-            images += labels.len();
-            on_event(&Event::Batch(metrics));
-            let last_of_epoch = batch_in_epoch + 1 == per_epoch;
-            if last_of_epoch || (config.eval_every > 0 && metrics.step % config.eval_every as u64 == 0) {
-                evaluate_now(trainer, &mut on_event)?;
-            }
-        }
-    }
-    let on_train = trainer.evaluate(train)?;
-    Ok(FitSummary {
-        epochs: config.epochs,
-        steps: trainer.steps(),
-        train_accuracy: on_train.accuracy,
-        train_loss: on_train.loss,
-        test_accuracy: last_eval.as_ref().map(|m| m.accuracy),
-        test_loss: last_eval.as_ref().map(|m| m.loss),
-        train_seconds,
-        seconds: started.elapsed().as_secs_f64(),
-        images_per_second: images as f64 / train_seconds.max(1e-9),
-        confusion: last_eval.map(|m| m.confusion),
-    })
-}

@@ -1,0 +1,24 @@
+//! Training: mini-batch gradient descent (paper §4.2) that cannot go NaN.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`config`] | the settings of a run and the learning rate of each epoch |
+//! | [`sampler`] | which images each step learns from |
+//! | [`trainer`] | one step, whole or from shards, and the divergence guard |
+//! | [`evaluate`] | loss, accuracy and confusion matrix, in pieces that add |
+//! | [`session`] | a run between two resets: data, schedule, shards, evaluations, the way back |
+//! | [`fit`] | a whole run in one call (the command line) |
+
+pub mod config;
+pub mod evaluate;
+pub mod fit;
+pub mod sampler;
+pub mod session;
+pub mod trainer;
+
+pub use config::{SettingsPatch, TrainConfig, MAX_BATCH, MAX_EPOCHS};
+pub use evaluate::{evaluate, evaluate_range, evaluation_sums, EvalSums};
+pub use fit::{fit, fit_session, Event, FitSummary};
+pub use sampler::BatchSampler;
+pub use session::{find_preset, EvalReport, Examples, Session, SettingsView, ShardPlan, StepReport};
+pub use trainer::{accumulate_gradients, accuracy, predict, GradientSums, Trainer};

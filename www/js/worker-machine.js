@@ -1,0 +1,55 @@
+// The training worker's states and every legal move between them, in one
+// place. A move that is not listed is a bug in the worker and throws, so it
+// shows up at once instead of leaving the worker half in two states.
+//
+//   loading     the wasm or a model file is being loaded; nothing else runs
+//   idle        a network is in place; nothing runs
+//   training    slices of steps run (evaluations during training too)
+//   pausing     Pause came while a step shared with shard workers was in
+//               flight; it finishes first, then the final evaluation
+//   evaluating  an evaluation runs while not training (after a pause, at
+//               the end, once the test data is in)
+//   diverged    training stopped on a divergence; the weights are the last
+//               good ones. Train goes on from them, Reset starts afresh
+
+export const STATES = ['loading', 'idle', 'training', 'pausing', 'evaluating', 'diverged'];
+
+/** From each state, the states it may move to. Reset (`reset()`) may come from anywhere. */
+export const TRANSITIONS = {
+  loading: ['idle'],
+  idle: ['loading', 'training', 'evaluating', 'diverged'],
+  training: ['pausing', 'evaluating', 'diverged', 'idle'],
+  pausing: ['training', 'evaluating', 'diverged', 'idle'],
+  evaluating: ['idle', 'training', 'diverged', 'loading'],
+  diverged: ['training', 'evaluating', 'idle', 'loading'],
+};
+
+export class Machine {
+  constructor(onChange = () => {}) {
+    this.state = 'loading';
+    this.onChange = onChange;
+  }
+
+  /** Whether the current state is one of `names`. */
+  is(...names) {
+    return names.includes(this.state);
+  }
+
+  /** Moves to `next`; throws if that move is not in TRANSITIONS. Staying put is no move. */
+  go(next) {
+    if (next === this.state) return;
+    if (!TRANSITIONS[this.state]?.includes(next)) {
+      throw new Error(`worker state: no move from ${this.state} to ${next}`);
+    }
+    const from = this.state;
+    this.state = next;
+    this.onChange(from, next);
+  }
+
+  /** The one way out of any state: a fresh network is in place, nothing runs. */
+  reset() {
+    const from = this.state;
+    this.state = 'idle';
+    if (from !== 'idle') this.onChange(from, 'idle');
+  }
+}
