@@ -124,7 +124,7 @@ test('Train before any data waits for it; broken chunks are named (with the row)
   assert.match(find('train-04.csv.gz'), /^train-04\.csv\.gz: the gzip data is damaged or cut short/);
   assert.match(await page.locator('#train-progress').getAttribute('aria-valuetext'), /2 of 6 chunks, 20,000 of 60,000 images, 4 failed/);
   // The error list is announced (role=alert).
-  assert.equal(await page.locator('#data-errors').getAttribute('role'), 'alert');
+  assert.equal(await page.locator('#data-alert').getAttribute('role'), 'alert'); // read out as they come
 
   // Training carried on through all of it.
   const step = await shownStep(page);

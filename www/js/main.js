@@ -9,6 +9,8 @@ import { LineChart, onColorSchemeChange } from './chart.js';
 import { drawDigit, drawProbabilities } from './bars.js';
 import { Controls } from './controls.js';
 import { Gallery } from './gallery.js';
+import { PageLink } from './page-link.js';
+import { DEFAULT_PRESET, workerMessages } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 const MODEL_FILE = 'model/cnn.safetensors';
@@ -65,10 +67,21 @@ const gallery = new Gallery({
   note: $('gallery-note'),
 });
 
+const link = new PageLink({
+  problems: $('url-errors'),
+  copyButton: $('copy-link'),
+  status: $('link-status'),
+  fallback: $('link-fallback'),
+  field: $('link-field'),
+});
+
+// A setting changed in the form: the settings table (settings.js) says how
+// it reaches the worker; the URL follows once the worker confirms it.
 const controls = new Controls($('controls'), {
-  onChange: (name, value) => send('configure', { settings: { [name]: value } }),
-  onPreset: (preset) => send('setPreset', { preset }),
-  onWorkers: (count) => send('setWorkers', { count }),
+  onChange(name, value) {
+    link.choose(name);
+    for (const [type, fields] of workerMessages({ [name]: value })) send(type, fields);
+  },
 });
 
 // ---- state shown on the page --------------------------------------------
@@ -79,7 +92,9 @@ const controls = new Controls($('controls'), {
 // press of Train, `at` when a message arrived (bench/browser/app.mjs measures
 // the time from Train to 99% with them).
 const history = { training: [], evaluations: [], speeds: [], predictionMs: [], trainPressedAt: null };
-globalThis.groundup = { history };
+// The settings in force as the worker last reported them, with `workers`.
+const inForce = {};
+globalThis.groundup = { history, settings: inForce };
 
 let running = false;
 let modelName = '';
@@ -237,25 +252,77 @@ function showDataError({ message: text }) {
   $('data-errors').append(li);
 }
 
+// ---- the settings in the URL --------------------------------------------
+
+let workerReady = false;
+let cores = 1; // from the worker's `ready`
+let startWorkers = 1; // how many workers train when the URL does not say
+// The URL's settings between reading them and the network they apply to:
+// {problems, after}: refused values, and messages for the pretrained net.
+let applying = null;
+
+// The URL's settings, read when the worker is ready and when the fragment
+// changes. A preset or a seed means a fresh network of that preset from
+// that seed; otherwise the pretrained net, configured with the rest once it
+// is in (a configure sent earlier would be replaced by the file's own).
+function applyUrl() {
+  const { values, problems } = link.read({ cores });
+  link.chooseOnly(Object.keys(values));
+  if (values.preset !== undefined || values.seed !== undefined) {
+    applying = { problems, after: [] };
+    for (const [type, fields] of workerMessages(values, { fresh: true })) send(type, fields);
+  } else {
+    applying = { problems, after: workerMessages(values) };
+    setState('Loading the pretrained network…');
+    send('loadModel', { url: absolute(MODEL_FILE), name: MODEL_FILE.split('/').pop() });
+  }
+}
+
+// The network the URL applies to is in place, with `settings`: these are the
+// defaults that replace the refused URL values.
+function urlApplied(settings) {
+  if (!applying) return;
+  const { problems, after } = applying;
+  applying = null;
+  link.showProblems(problems, { ...settings, preset: DEFAULT_PRESET, workers: startWorkers });
+  for (const [type, fields] of after) send(type, fields);
+}
+
+// Someone pasted a new fragment (history.replaceState fires no hashchange).
+addEventListener('hashchange', () => {
+  if (workerReady) applyUrl();
+});
+
+// The settings the worker reports are in force: the form and URL show them.
+function settingsInForce(settings) {
+  Object.assign(inForce, settings);
+  if (!applying) link.update(inForce);
+}
+
 // ---- messages from the worker -------------------------------------------
 
 const handlers = {
-  ready({ settings, cores, workers }) {
+  ready({ settings, cores: logical, workers }) {
+    workerReady = true;
+    cores = logical;
+    startWorkers = workers;
+    Object.assign(inForce, settings, { workers });
     controls.show(settings);
-    // ?workers=N in the page's URL (benchmarks, a teacher's iframe) picks the count.
-    const asked = Number(new URLSearchParams(location.search).get('workers'));
     controls.showWorkers(workers, cores);
     document.documentElement.dataset.workers = String(workers);
-    if (Number.isInteger(asked) && asked >= 1 && asked !== workers) {
+    for (const b of [buttons.train, buttons.reset]) b.disabled = false;
+    applyUrl();
+    // ?workers=N in the query (benchmarks, older links) when the fragment has no workers=.
+    const asked = Number(new URLSearchParams(location.search).get('workers'));
+    if (!link.chosen.has('workers') && Number.isInteger(asked) && asked >= 1 && asked !== workers) {
       send('setWorkers', { count: Math.min(asked, cores) });
     }
-    for (const b of [buttons.train, buttons.reset]) b.disabled = false;
-    setState('Loading the pretrained network…');
-    send('loadModel', { url: absolute(MODEL_FILE), name: MODEL_FILE.split('/').pop() });
     send('loadData', { manifestUrl: absolute(MANIFEST) });
   },
   model({ source, preset, settings, name }) {
     controls.show(settings);
+    urlApplied(settings);
+    settingsInForce(settings);
     setRunning(false);
     const title = PRESET_TITLES[preset] ?? 'custom';
     if (source === 'pretrained') {
@@ -269,24 +336,17 @@ const handlers = {
     }
   },
   settings({ settings }) {
-    // Leave alone a field the reader is editing or that shows a refusal.
-    for (const [name, value] of Object.entries(settings)) {
-      const field = $(name);
-      if (!field || field === document.activeElement || field.getAttribute('aria-invalid') === 'true') continue;
-      controls.show({ [name]: value });
-    }
+    controls.show(settings, { keepEdits: true });
+    settingsInForce(settings);
   },
   configError({ field, message: text, settings }) {
-    if (field) {
-      controls.showError(field, text);
-    } else {
-      setState(`Setting refused: ${text}`);
-    }
-    if (field === 'optimizer') controls.show({ optimizer: settings.optimizer });
+    // `field` is the configure key Rust's error is about ("" if none).
+    if (!controls.refuse(field, text, settings)) setState(`Setting refused: ${text}`);
   },
   workers({ count, message: text }) {
     controls.showWorkers(count);
     document.documentElement.dataset.workers = String(count);
+    settingsInForce({ workers: count });
     if (text) setState(text);
   },
   dataManifest() {},
@@ -326,12 +386,14 @@ const handlers = {
   },
   prediction: showPrediction,
   gallery: (g) => gallery.show(g),
-  error({ request, message: text }) {
+  error({ request, message: text, field }) {
     if (request === 'loadModel') {
       setState(`No pretrained network (${text}). Press Train to train one.`);
+      urlApplied(inForce);
     } else {
       setState(`Error (${request}): ${text}`);
-      if (request === 'setWorkers') controls.showError('workers', text);
+      // A refusal about one setting (setWorkers: field "workers") goes next to it.
+      if (field) controls.showError(field, text);
     }
   },
 };

@@ -10,6 +10,8 @@ const EXPECTED = {
   '../js/drawpad.js': ['DrawPad', 'KEYBOARD_HELP'],
   '../js/chart.js': ['LineChart', 'ema', 'niceTicks', 'extent'],
   '../js/bars.js': ['drawProbabilities', 'drawDigit'],
+  '../js/settings.js': ['SETTINGS', 'parseSetting', 'formatSetting', 'readFragment', 'writeFragment', 'workerMessages'],
+  '../js/worker-machine.js': ['Machine', 'STATES', 'TRANSITIONS'],
 };
 
 for (const [path, names] of Object.entries(EXPECTED)) {

@@ -76,10 +76,10 @@ const handlers = {
     // Plain SGD on both sides. The MLP keeps paper-mlp's summed-batch
     // gradient (lr 0.001); the cnn preset averages the batch (lr 0.01).
     const lr = learningRate ?? (net === 'cnn' ? 0.01 : 0.001);
-    trainer.configure({ optimizer: 'sgd', learningRate: lr, batchSize: batch, epochs: 1000, seed });
+    trainer.configure({ optimizer: 'sgd', learningRate: lr, batchSize: batch, epochs: 10, seed });
     trainer.reset();
     const t0 = performance.now();
-    const added = trainer.addChunk('train', 'synthetic-train.csv', csv(images(rows, seed)));
+    const added = trainer.addChunk('train', 'synthetic-train.csv', csv(images(rows, seed)), rows);
     return {
       net,
       spec: JSON.parse(trainer.spec()),
@@ -122,7 +122,7 @@ const handlers = {
 
   /** Time of evaluate() over `rows` synthetic test images: median of `runs`. */
   evaluate({ rows = 10000, runs = 3 }) {
-    if (trainer.testSize < rows) trainer.addChunk('test', 'synthetic-test.csv', csv(images(rows - trainer.testSize, 11)));
+    if (trainer.testSize < rows) trainer.addChunk('test', 'synthetic-test.csv', csv(images(rows - trainer.testSize, 11)), rows - trainer.testSize);
     trainer.beginEvaluation(false, 500);
     trainer.evaluateNext(500); // warm-up
     const ms = [];
@@ -153,10 +153,11 @@ const handlers = {
     let seed = 100;
     for (const [split, total] of [['train', train], ['test', test]]) {
       for (let done = 0; done < total; done += chunk) {
-        const bytes = csv(images(Math.min(chunk, total - done), seed++, 0.19));
+        const n = Math.min(chunk, total - done);
+        const bytes = csv(images(n, seed++, 0.19));
         csvBytes += bytes.length;
         const t0 = performance.now();
-        t.addChunk(split, `${split}-${done}.csv`, bytes);
+        t.addChunk(split, `${split}-${done}.csv`, bytes, n);
         parseMs += performance.now() - t0;
       }
     }

@@ -4,6 +4,8 @@
 
 mod bench;
 mod gradcheck;
+mod interrupt;
+mod output;
 mod progress;
 mod train;
 
@@ -11,8 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use groundup::data::{load_split, prepare_with, PrepareOptions, Split};
+use groundup::data::{load_split, prepare_into, PrepareOptions, Split, Staging, IMAGE_PIXELS, NUM_CLASSES};
 use groundup::model_io;
+
+use interrupt::{Action, Leftover};
 
 #[derive(Parser)]
 #[command(name = "groundup", version, about = "A CNN for handwritten digits, from the ground up.")]
@@ -63,6 +67,7 @@ enum DataCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    interrupt::install();
     let result = match cli.command {
         Command::Data { command: DataCommand::Prepare { from, out, no_verify } } => {
             data_prepare(&from, &out, !no_verify)
@@ -85,11 +90,22 @@ fn main() -> ExitCode {
 /// names what and where.
 type CliResult = Result<(), String>;
 
+/// Prepares into a staging folder beside `out` and swaps it in when
+/// complete (see `groundup::data::Staging`): an error, a full disk or an
+/// interrupt leaves the previous data as it was.
 fn data_prepare(from: &Path, out: &Path, verify: bool) -> CliResult {
     let options = PrepareOptions { verify_checksums: verify, ..PrepareOptions::default() };
-    let manifest = prepare_with(from, out, &options).map_err(|e| {
-        format!("{e}\n(hint: scripts/fetch-mnist.sh puts the original MNIST files in data/raw/)")
-    })?;
+    let hint = "(hint: scripts/fetch-mnist.sh puts the original MNIST files in data/raw/)";
+    let staging = Staging::begin(out).map_err(|e| e.to_string())?;
+    let guard = interrupt::register(Leftover {
+        path: staging.path().to_path_buf(),
+        action: Action::RemoveFolder,
+        note: format!("removed the unfinished {}; {} is as it was", staging.path().display(), out.display()),
+    });
+    eprintln!("preparing in {} (it replaces {} when complete)", staging.path().display(), out.display());
+    // On an error `staging` is dropped, which removes it.
+    let manifest = prepare_into(from, staging.path(), &options).map_err(|e| format!("{e}\n{hint}"))?;
+    guard.finish(|| staging.commit()).map_err(|e| e.to_string())?;
     for split in Split::ALL {
         let s = manifest.split(split);
         eprintln!("{}: {} images in {} chunks", split.name(), s.rows, s.chunks.len());
@@ -105,7 +121,14 @@ fn load(data: &Path, split: Split) -> Result<groundup::data::Dataset, String> {
 
 fn eval(model: &Path, data: &Path) -> CliResult {
     let mut network = model_io::load(model).map_err(|e| e.to_string())?;
+    network.fits_data(IMAGE_PIXELS, NUM_CLASSES).map_err(|e| format!("{}: {e}", model.display()))?;
     let test = load(data, Split::Test)?;
+    if test.is_empty() {
+        return Err(format!(
+            "{}: the test split has no images; there is nothing to evaluate on",
+            data.display()
+        ));
+    }
     let metrics = groundup::train::evaluate(&mut network, &test).map_err(|e| e.to_string())?;
     eprintln!("{}", metrics.confusion.to_table());
     eprintln!(

@@ -1,16 +1,25 @@
 //! `groundup train`: a preset, optionally overridden flag by flag.
+//!
+//! Everything that can be checked is checked before training starts: the
+//! settings, that the network fits the data, and that `--save` and
+//! `--metrics` can be written (by creating their temporary files). Outputs
+//! reach their real names only at the end (see [`crate::output`]).
+//!
+//! A metrics write that fails (a full disk) is reported by file name, but
+//! training goes on to the end and the model is still saved: hours of
+//! training are not thrown away for a log. The command then exits with an
+//! error, and the previous metrics file is as it was.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use groundup::data::Split;
+use groundup::data::{Split, IMAGE_PIXELS, NUM_CLASSES};
 use groundup::model_io;
-use groundup::optim::OptimizerSpec;
+use groundup::optim::{validate_decay_schedule, OptimizerSpec};
 use groundup::presets::{preset, PRESET_NAMES};
-use groundup::train::{fit, BatchSampler, Event, Trainer};
+use groundup::train::{fit, BatchSampler, Event, Session};
 
+use crate::output::{same_destination, OnInterrupt, OutputFile};
 use crate::progress::Progress;
 use crate::CliResult;
 
@@ -84,30 +93,53 @@ pub fn run(args: TrainArgs) -> CliResult {
         None => config.optimizer.with_learning_rate(lr),
     };
     config.validate().map_err(|e| e.to_string())?;
+    validate_decay_schedule(config.optimizer.learning_rate(), config.lr_decay, config.epochs)
+        .map_err(|e| e.to_string())?;
+    p.spec.fits_data(IMAGE_PIXELS, NUM_CLASSES).map_err(|e| format!("preset {}: {e}", p.name))?;
+
+    // The outputs, before any work: a typo in a path should not cost a run.
+    if let (Some(save), Some(metrics)) = (&args.save, &args.metrics) {
+        if same_destination(save, metrics) {
+            return Err(format!(
+                "--save {} and --metrics {} are the same file; the metrics would overwrite the model",
+                save.display(),
+                metrics.display()
+            ));
+        }
+    }
+    let model_file = match &args.save {
+        Some(path) => Some(OutputFile::create(path, "--save", OnInterrupt::Remove)?),
+        None => None,
+    };
+    let mut metrics_file = match &args.metrics {
+        Some(path) => Some(OutputFile::create(path, "--metrics", OnInterrupt::Keep)?),
+        None => None,
+    };
 
     let mut train = crate::load(&args.data, Split::Train)?;
     if let Some(n) = args.limit {
         train = train.take(n);
     }
     let test = crate::load(&args.data, Split::Test)?;
-    let mut trainer = Trainer::new(&p.spec, &config).map_err(|e| e.to_string())?;
-    eprintln!("{} ({} weights):", p.title, trainer.network().num_params());
-    for line in trainer.network().describe() {
+    if test.is_empty() {
+        eprintln!(
+            "warning: {} has no test images: no test accuracy will be measured (test_accuracy is null)",
+            args.data.display()
+        );
+    }
+    let (train_len, test_len) = (train.len(), test.len());
+    let mut session = Session::new(&p.spec, config.clone(), train, test).map_err(|e| e.to_string())?;
+    eprintln!("{} ({} weights):", p.title, session.network().num_params());
+    for line in session.network().describe() {
         eprintln!("  {line}");
     }
-    eprintln!("{} training / {} test images; {config:?}", train.len(), test.len());
+    eprintln!("{train_len} training / {test_len} test images; {config:?}");
 
-    let mut metrics_file = match &args.metrics {
-        Some(path) => {
-            Some(BufWriter::new(File::create(path).map_err(|e| format!("{}: {e}", path.display()))?))
-        }
-        None => None,
-    };
-    let total_steps = config.epochs * BatchSampler::batches_per_epoch(train.len(), config.batch_size);
+    let total_steps = config.epochs * BatchSampler::batches_per_epoch(train_len, config.batch_size);
     let mut progress = Progress::new(total_steps);
     let mut last_test = String::new();
-    let mut write_error = None;
-    let result = fit(&mut trainer, &config, &train, Some(&test), |event| {
+    let mut metrics_error = None;
+    let result = fit(&mut session, |event| {
         let line = match event {
             Event::Batch(m) => {
                 progress
@@ -119,23 +151,48 @@ pub fn run(args: TrainArgs) -> CliResult {
                 serde_json::json!({"type": "eval", "step": m.step, "loss": m.loss, "accuracy": m.accuracy})
             }
         };
-        if let Some(f) = &mut metrics_file {
-            if let Err(e) = writeln!(f, "{line}") {
-                write_error.get_or_insert(e);
+        // After the first failure, no more lines: the file ends with whole
+        // lines up to it. Training goes on.
+        if let (Some(file), None) = (&mut metrics_file, &metrics_error) {
+            if let Err(e) = file.write_line(&line.to_string()) {
+                metrics_error = Some(e);
             }
         }
     });
     progress.finish();
-    if let (Some(e), Some(path)) = (write_error, &args.metrics) {
-        return Err(format!("{}: {e}", path.display()));
-    }
-    if let Some(f) = &mut metrics_file {
-        f.flush().map_err(|e| e.to_string())?;
-    }
-    let summary = result.map_err(|e| e.to_string())?;
-    if let Some(path) = &args.save {
-        model_io::save(trainer.network(), path).map_err(|e| e.to_string())?;
-        eprintln!("saved {}", path.display());
+
+    // The metrics first: they are kept even when training failed (they show
+    // how it failed), but not when writing them did.
+    let metrics_problem = match (metrics_file, metrics_error) {
+        (None, _) => None,
+        (Some(file), None) => file.commit().err(),
+        (Some(file), Some(e)) => {
+            let path = file.path().display().to_string();
+            Some(match file.keep_aside() {
+                Some(kept) => format!(
+                    "--metrics {path}: {e}; the lines written before it are in {}, and {path} is as it was",
+                    kept.display()
+                ),
+                None => format!("--metrics {path}: {e}; the metrics are incomplete"),
+            })
+        }
+    };
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            // `model_file` is dropped: its temporary file goes, the old model stays.
+            return Err(match metrics_problem {
+                Some(problem) => format!("{e}\n{problem}"),
+                None => e.to_string(),
+            });
+        }
+    };
+    if let Some(mut file) = model_file {
+        let shown = file.path().display().to_string();
+        file.write_all(&model_io::to_safetensors(session.network()))
+            .map_err(|e| format!("--save {shown}: {e} (it is as it was)"))?;
+        file.commit()?;
+        eprintln!("saved {shown}");
     }
     if let Some(confusion) = &summary.confusion {
         eprintln!("{}", confusion.to_table());
@@ -152,10 +209,17 @@ pub fn run(args: TrainArgs) -> CliResult {
         "train_loss": summary.train_loss,
         "test_accuracy": summary.test_accuracy,
         "test_loss": summary.test_loss,
+        "test_images": test_len,
         "seconds": summary.seconds,
         "train_seconds": summary.train_seconds,
         "images_per_second": summary.images_per_second,
     });
     println!("{json}");
-    Ok(())
+    match metrics_problem {
+        Some(problem) if args.save.is_some() => {
+            Err(format!("{problem} (training finished; the model was saved)"))
+        }
+        Some(problem) => Err(format!("{problem} (training finished)")),
+        None => Ok(()),
+    }
 }

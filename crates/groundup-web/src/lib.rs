@@ -95,7 +95,8 @@ fn to_js(value: &impl Serialize) -> JsValue {
 /// serde-wasm-bindgen would ignore an unknown key (`{momentum: 0.9}`).
 fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
     let refused = |e: String| js_error(groundup::ConfigError::new(what, e));
-    let json: serde_json::Value = serde_wasm_bindgen::from_value(value).map_err(|e| refused(e.to_string()))?;
+    let json: serde_json::Value =
+        serde_wasm_bindgen::from_value(value).map_err(|e| refused(e.to_string()))?;
     serde_json::from_value(json).map_err(|e| refused(e.to_string()))
 }
 
@@ -133,6 +134,7 @@ struct BatchPlan {
 #[serde(deny_unknown_fields)]
 struct ShardSums {
     examples: usize,
+    #[serde(deserialize_with = "groundup::train::evaluate::nan_if_null")]
     loss: f64,
     correct: usize,
 }
@@ -176,7 +178,8 @@ impl WebTrainer {
     pub fn from_spec(spec_json: &str, settings_from: &str) -> Result<WebTrainer, JsValue> {
         let spec = ModelSpec::from_json(spec_json).map_err(js_error)?;
         let config = find_preset(settings_from).map_err(js_error)?.train;
-        let session = Session::new(&spec, config, Default::default(), Default::default()).map_err(js_error)?;
+        let session =
+            Session::new(&spec, config, Default::default(), Default::default()).map_err(js_error)?;
         Ok(Self { session })
     }
 
@@ -216,12 +219,14 @@ impl WebTrainer {
         self.session.reserve(split, rows).map_err(js_error)
     }
 
-    /// Parses one CSV chunk (plain or gzip) into `train` or `test`; returns
-    /// the rows added. On a malformed row nothing is added and the error
-    /// has `kind: "data"`, `file`, `line` and `column`.
+    /// Parses one CSV chunk (plain or gzip) of `rows` rows, as the
+    /// manifest declares, into `train` or `test`; returns the rows added.
+    /// Reading is bounded by `rows`. On a malformed row or another row
+    /// count nothing is added and the error has `kind: "data"`, `file`,
+    /// and for a bad row `line` and `column`.
     #[wasm_bindgen(js_name = addChunk)]
-    pub fn add_chunk(&mut self, split: &str, name: &str, csv: &[u8]) -> Result<usize, JsValue> {
-        self.session.add_chunk(split, name, csv).map_err(js_error)
+    pub fn add_chunk(&mut self, split: &str, name: &str, csv: &[u8], rows: usize) -> Result<usize, JsValue> {
+        self.session.add_chunk(split, name, csv, rows).map_err(js_error)
     }
 
     #[wasm_bindgen(getter, js_name = trainSize)]
@@ -327,6 +332,12 @@ impl WebTrainer {
         self.session.evaluating()
     }
 
+    /// Ends the evaluation in progress without a result.
+    #[wasm_bindgen(js_name = abandonEvaluation)]
+    pub fn abandon_evaluation(&mut self) {
+        self.session.abandon_evaluation();
+    }
+
     /// Evaluates the next `count` images of the evaluation in progress
     /// here: `null` while it goes on, then `{step, epoch, examples, loss,
     /// accuracy, confusion, full}`. If the output overflows, throws
@@ -356,7 +367,8 @@ impl WebTrainer {
     /// the result as `evaluateNext`'s.
     #[wasm_bindgen(js_name = addEvaluation)]
     pub fn add_evaluation(&mut self, sums: JsValue) -> Result<JsValue, JsValue> {
-        let piece: EvalSums = from_js(sums, "evaluation_sums")?;
+        let piece: EvalSums =
+            from_js(sums, "evaluation_sums").inspect_err(|_| self.session.abandon_evaluation())?;
         Ok(self.session.add_evaluation(&piece).map_err(js_error)?.map_or(JsValue::NULL, |r| to_js(&r)))
     }
 
@@ -416,13 +428,19 @@ impl ShardWorker {
     #[wasm_bindgen(constructor)]
     pub fn new(spec_json: &str) -> Result<ShardWorker, JsValue> {
         let spec = ModelSpec::from_json(spec_json).map_err(js_error)?;
+        spec.fits_data(groundup::data::IMAGE_PIXELS, groundup::data::NUM_CLASSES).map_err(js_error)?;
         let mut rng = <rand::rngs::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(0);
         Ok(Self { network: Network::new(&spec, &mut rng).map_err(js_error)? })
     }
 
     /// Σ ∂e_i/∂w over the shard (`n·784` pixel bytes, `n` labels) with the
     /// given flat `weights`: `{gradients: Float32Array, examples, loss, correct}`.
-    pub fn gradients(&mut self, weights: &[f32], images: Vec<u8>, labels: Vec<u8>) -> Result<JsValue, JsValue> {
+    pub fn gradients(
+        &mut self,
+        weights: &[f32],
+        images: Vec<u8>,
+        labels: Vec<u8>,
+    ) -> Result<JsValue, JsValue> {
         let shard = shard_data(images, labels, "shard")?;
         if shard.is_empty() {
             return Err(js_error(groundup::ConfigError::new("shard", "no images")));
@@ -446,7 +464,12 @@ impl ShardWorker {
     /// The sums of a piece of an evaluation (`n·784` pixel bytes, `n`
     /// labels) with the given flat `weights`: `{examples, lossSum,
     /// confusion}`, for the training worker's `addEvaluation`.
-    pub fn evaluate(&mut self, weights: &[f32], images: Vec<u8>, labels: Vec<u8>) -> Result<JsValue, JsValue> {
+    pub fn evaluate(
+        &mut self,
+        weights: &[f32],
+        images: Vec<u8>,
+        labels: Vec<u8>,
+    ) -> Result<JsValue, JsValue> {
         let piece = shard_data(images, labels, "evaluation piece")?;
         self.network.load_flat_values(weights).map_err(js_error)?;
         Ok(to_js(&evaluation_sums(&mut self.network, &piece, 0..piece.len())))

@@ -23,9 +23,14 @@ impl ConfigError {
         Self { field: field.into(), message: message.into() }
     }
 
-    /// The field as a person reads it: `learning rate`.
+    /// The field as a person reads it: `learning_rate` → `learning rate`.
+    /// A field that is already words (`layer 0 (max_pool2d)`) stays as it is.
     pub fn label(&self) -> String {
-        self.field.replace('_', " ")
+        if self.field.contains(' ') {
+            self.field.clone()
+        } else {
+            self.field.replace('_', " ")
+        }
     }
 }
 
@@ -145,7 +150,9 @@ impl From<&Error> for ErrorReport {
     fn from(e: &Error) -> Self {
         let message = e.to_string();
         match e {
-            Error::Config(c) => ErrorReport { field: Some(c.field.clone()), ..Self::new(ErrorKind::Config, message) },
+            Error::Config(c) => {
+                ErrorReport { field: Some(c.field.clone()), ..Self::new(ErrorKind::Config, message) }
+            }
             Error::Train(TrainError::Diverged { step, .. }) => {
                 ErrorReport { step: Some(*step), ..Self::new(ErrorKind::Diverged, message) }
             }
@@ -158,9 +165,16 @@ impl From<&Error> for ErrorReport {
             }
             Error::Data(d) => {
                 let (line, column) = d.position();
-                ErrorReport { file: Some(d.file().to_owned()), line, column, ..Self::new(ErrorKind::Data, message) }
+                ErrorReport {
+                    file: Some(d.file().to_owned()),
+                    line,
+                    column,
+                    ..Self::new(ErrorKind::Data, message)
+                }
             }
-            Error::Model(m) => ErrorReport { file: Some(m.source_name().to_owned()), ..Self::new(ErrorKind::Model, message) },
+            Error::Model(m) => {
+                ErrorReport { file: Some(m.source_name().to_owned()), ..Self::new(ErrorKind::Model, message) }
+            }
             Error::Usage(_) => Self::new(ErrorKind::Internal, message),
         }
     }

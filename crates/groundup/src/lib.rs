@@ -39,7 +39,7 @@ mod real;
 pub mod spec;
 pub mod train;
 
-pub use error::{ConfigError, ModelError, TrainError};
+pub use error::{ConfigError, Error, ErrorKind, ErrorReport, ModelError, TrainError};
 pub use init::{standard_normal, Init};
 pub use network::Network;
 pub use real::Real;

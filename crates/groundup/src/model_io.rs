@@ -14,19 +14,34 @@
 //! | `spec`    | the [`ModelSpec`] as JSON               |
 //!
 //! Loading checks all of it — a file from another program, a newer format,
-//! a missing or misshapen tensor, a NaN weight — and says which.
+//! a missing or misshapen tensor, a NaN weight — and says which. It is
+//! bounded: a path naming a folder or a device (`/dev/zero`) is refused, a
+//! file larger than the largest model is not read, and the spec's weight
+//! count is checked against the bytes really there before the network is
+//! built (a 1 KB file cannot make it allocate 200 MB).
+//!
+//! Saving never leaves half a model under the real name, nor a stray
+//! temporary file: see [`save`].
 //!
 //! [safetensors]: https://huggingface.co/docs/safetensors
 
-use std::path::Path;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use ndarray::ArrayD;
 use safetensors::tensor::{Dtype, SafeTensors};
 
+use crate::data::files::{read_bounded, BoundedReadError};
+use crate::spec::MAX_PARAMETERS;
 use crate::{ModelError, ModelSpec, Network};
 
 pub const FORMAT: &str = "groundup-model";
 pub const VERSION: &str = "1";
+
+/// The largest model file read: [`MAX_PARAMETERS`] f32 weights and a
+/// generous 16 MiB for the JSON header (a 64-layer spec takes 10 KB).
+pub const MAX_MODEL_BYTES: u64 = 4 * MAX_PARAMETERS as u64 + (16 << 20);
 
 /// The model as safetensors bytes.
 ///
@@ -83,6 +98,22 @@ pub fn from_safetensors(bytes: &[u8], source_name: &str) -> Result<Network<f32>,
     let spec_json = metadata.get("spec").cloned().unwrap_or_default();
     let spec = ModelSpec::from_json(&spec_json)
         .map_err(|e| ModelError::Spec { source_name: source_name.clone(), detail: e.to_string() })?;
+    // The spec is only a claim: before building a network of its size,
+    // check that the file holds that many f32 weights at all.
+    let weights = spec
+        .parameter_count()
+        .map_err(|e| ModelError::Spec { source_name: source_name.clone(), detail: e.to_string() })?;
+    if weights as u64 * 4 > bytes.len() as u64 {
+        return Err(ModelError::Spec {
+            source_name,
+            detail: format!(
+                "it needs {weights} weights ({} bytes), but the whole file is {} bytes: \
+                 truncated, or the spec of another model",
+                weights as u64 * 4,
+                bytes.len()
+            ),
+        });
+    }
     let tensors = SafeTensors::deserialize(bytes).map_err(not_safetensors)?;
 
     let mut rng = <rand::rngs::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(0);
@@ -130,20 +161,62 @@ fn describe_safetensors_error(e: &safetensors::SafeTensorError, len: usize) -> S
     }
 }
 
-/// Writes the model to `path` (via a temporary file, so a crash never leaves
-/// half a model under the real name).
+/// Writes the model to `path`.
+///
+/// By way of a temporary file in the same folder (`{path}.tmp-{pid}`),
+/// synced to disk and then renamed over `path`: a crash or a full disk
+/// never leaves half a model under the real name, and on any error the
+/// temporary file is removed and `path` is as it was. A folder is refused;
+/// an existing device or pipe (`/dev/null`) is written to directly, as
+/// there is nothing to rename over it.
 pub fn save(network: &Network<f32>, path: &Path) -> Result<(), ModelError> {
-    let io =
-        |e: std::io::Error| ModelError::Io { source_name: path.display().to_string(), detail: e.to_string() };
-    let tmp = path.with_extension("safetensors.tmp");
-    std::fs::write(&tmp, to_safetensors(network)).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let source_name = path.display().to_string();
+    let io = |e: std::io::Error| ModelError::Io { source_name: source_name.clone(), detail: e.to_string() };
+    let bytes = to_safetensors(network);
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(ModelError::Io { source_name, detail: "is a folder, not a file".into() });
+        }
+        if !meta.is_file() {
+            return fs::write(path, bytes).map_err(io);
+        }
+    }
+    let tmp = temporary_path(path);
+    let written = (|| {
+        {
+            let mut file = fs::File::create(&tmp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+        } // closed here, before the rename
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written.map_err(io)
 }
 
-/// Reads a model written by [`save`].
+/// Where [`save`] writes before renaming: `{path}.tmp-{pid}`, in the same
+/// folder (a rename cannot cross file systems), unique to this process.
+fn temporary_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".tmp-{}", std::process::id()));
+    PathBuf::from(name)
+}
+
+/// Reads a model written by [`save`]. Refuses a folder or a device, and a
+/// file larger than [`MAX_MODEL_BYTES`], before reading it.
 pub fn load(path: &Path) -> Result<Network<f32>, ModelError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| ModelError::Io { source_name: name.clone(), detail: e.to_string() })?;
+    let bytes = read_bounded(path, MAX_MODEL_BYTES).map_err(|e| {
+        let detail = match e {
+            BoundedReadError::WrongKind(kind) => format!("is {kind}, not a model file"),
+            BoundedReadError::TooLarge => {
+                format!("larger than {MAX_MODEL_BYTES} bytes, more than any model of at most {MAX_PARAMETERS} weights")
+            }
+            BoundedReadError::Io(e) => e.to_string(),
+        };
+        ModelError::Io { source_name: name.clone(), detail }
+    })?;
     from_safetensors(&bytes, &name)
 }

@@ -45,15 +45,30 @@ impl<F: Real> Network<F> {
         &self.spec
     }
 
+    /// Whether this network can run on images of `input_pixels` with labels
+    /// `0..classes`: see [`ModelSpec::fits_data`]. [`forward`](Self::forward)
+    /// asserts the width, so check this first wherever a model meets data.
+    pub fn fits_data(&self, input_pixels: usize, classes: usize) -> Result<(), ConfigError> {
+        self.spec.fits_data(input_pixels, classes)
+    }
+
     /// One line per layer, e.g. `conv2d 8@5×5 same → [8, 28, 28]`.
     pub fn describe(&self) -> Vec<String> {
         self.layers.iter().map(|l| format!("{} → {:?}", l.describe(), l.output_shape())).collect()
     }
 
     /// Flat examples (N, input size) to outputs (N, K): logits for softmax.
+    ///
+    /// Panics if `x` is not as wide as the input: a programmer error once
+    /// [`fits_data`](Self::fits_data) has been checked where the model met
+    /// the data.
     pub fn forward(&mut self, x: Array2<F>, mode: Mode) -> Array2<F> {
         let n = x.nrows();
-        assert_eq!(x.ncols(), self.spec.input_size(), "network input width");
+        assert_eq!(
+            x.ncols(),
+            self.spec.input_size(),
+            "network input width (check ModelSpec::fits_data where the model meets the data)"
+        );
         let shape: Vec<usize> = std::iter::once(n).chain(self.spec.input.iter().copied()).collect();
         let x = crate::layers::into_standard_layout(x.into_dyn());
         let mut a: ArrayD<F> = x.into_shape_with_order(IxDyn(&shape)).expect("contiguous"); // (N, …input)

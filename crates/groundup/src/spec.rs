@@ -182,6 +182,50 @@ impl ModelSpec {
     /// The shape after each layer (so `shapes()[i]` is layer i's output), or
     /// the first layer that cannot work.
     pub fn shapes(&self) -> Result<Vec<Vec<usize>>, ConfigError> {
+        self.walk().map(|(shapes, _)| shapes)
+    }
+
+    /// Learnable weights in the whole model (at most [`MAX_PARAMETERS`]), or
+    /// the first layer that cannot work. What a loader checks against the
+    /// bytes a file really has before building the network.
+    pub fn parameter_count(&self) -> Result<usize, ConfigError> {
+        self.walk().map(|(_, parameters)| parameters)
+    }
+
+    /// Checks that this model can run on data of `input_pixels` numbers per
+    /// example with labels `0..classes`: the input is that wide and there is
+    /// one output per class. Call it wherever a model meets data, before
+    /// any forward pass: a network fed the wrong width, or asked about a
+    /// label it has no output for, stops on an assertion (an abort in a
+    /// release build), and a model with more outputs than classes would
+    /// answer with classes that do not exist.
+    ///
+    /// ```
+    /// let p = groundup::presets::preset("mlp").unwrap();
+    /// assert!(p.spec.fits_data(784, 10).is_ok());
+    /// let error = p.spec.fits_data(100, 10).unwrap_err();
+    /// assert_eq!(error.to_string(), "spec: the model takes 784 inputs; the images have 100 pixels");
+    /// ```
+    pub fn fits_data(&self, input_pixels: usize, classes: usize) -> Result<(), ConfigError> {
+        let inputs = self.input_size();
+        if inputs != input_pixels {
+            return Err(ConfigError::new(
+                "spec",
+                format!("the model takes {inputs} inputs; the images have {input_pixels} pixels"),
+            ));
+        }
+        let outputs = self.outputs()?;
+        if outputs != classes {
+            return Err(ConfigError::new(
+                "spec",
+                format!("the model has {outputs} outputs; the data has {classes} classes"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The shapes after each layer and the number of weights.
+    fn walk(&self) -> Result<(Vec<Vec<usize>>, usize), ConfigError> {
         if self.input.is_empty() || self.input.len() > 3 || self.input.contains(&0) {
             return Err(ConfigError::new(
                 "input",
@@ -226,7 +270,7 @@ impl ModelSpec {
                 format!("the last layer must output a flat vector, not shape {shape:?}"),
             ));
         }
-        Ok(shapes)
+        Ok((shapes, parameters))
     }
 
     /// Width of the last layer: the number of classes for a classifier.

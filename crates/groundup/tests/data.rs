@@ -884,3 +884,225 @@ fn shifted_images_move_by_whole_pixels() {
     assert_eq!(again, shifted, "same seed, same shifts");
     assert_eq!(MAX_SHIFT, 4);
 }
+
+// ---------------------------------------------------------------------------
+// Hostile sizes: nothing allocated from a claim, nothing read without bound
+// ---------------------------------------------------------------------------
+
+/// A folder holding a real chunk of `rows` synthetic images described by a
+/// manifest that `edit` may then change.
+fn one_chunk_folder(test: &str, rows: usize, edit: impl FnOnce(&mut serde_json::Value)) -> TempDir {
+    let dir = TempDir::new(test);
+    let chunk = groundup::data::write_chunk(&dir, "train-00.csv.gz", &synthetic(rows, 0)).unwrap();
+    let mut json = serde_json::json!({
+        "format_version": 1, "source": "test", "licence": "test", "image_shape": [28, 28],
+        "train": {"rows": rows, "chunks": [chunk]},
+        "test": {"rows": 0, "chunks": []},
+    });
+    edit(&mut json);
+    fs::write(dir.join(MANIFEST_FILE), serde_json::to_vec(&json).unwrap()).unwrap();
+    dir
+}
+
+// A manifest whose row counts are huge but add up is refused before anything
+// is allocated for them (it used to abort: "memory allocation of … failed",
+// or overflow `rows × 784`): its chunk sizes cannot hold that many rows.
+#[test]
+fn huge_consistent_row_counts_are_refused_without_allocating() {
+    for rows in [1u64 << 40, usize::MAX as u64 / 2] {
+        let dir = one_chunk_folder("huge_rows", 3, |m| {
+            m["train"]["rows"] = rows.into();
+            m["train"]["chunks"][0]["rows"] = rows.into();
+        });
+        let error = load_split(&dir, Split::Train).unwrap_err();
+        assert!(matches!(error, DataError::InvalidManifest { .. }), "{error:?}");
+        assert!(error.to_string().contains("cannot fit in"), "{error}");
+    }
+}
+
+// Chunk row counts that wrap around when summed are refused, not added up
+// to a small, consistent-looking total.
+#[test]
+fn chunk_rows_that_overflow_when_summed_are_refused() {
+    let message = manifest_error(&edited_manifest(|m| {
+        let chunk = m["train"]["chunks"][0].clone();
+        m["train"]["chunks"] = serde_json::json!([chunk.clone(), chunk]);
+        m["train"]["chunks"][0]["rows"] = (usize::MAX as u64).into();
+        m["train"]["chunks"][0]["bytes"] = (1u64 << 62).into();
+        m["train"]["chunks"][1]["rows"] = 2.into();
+        m["train"]["rows"] = 1.into();
+    }));
+    // Refused on the chunk's declared size (no chunk can hold that many
+    // rows), before the sum; on wasm32 a sum of plausible chunks can still
+    // wrap, and is refused too. Either way, never accepted as 1 row.
+    assert!(message.contains("more than"), "{message}");
+}
+
+// A chunk's declared size is compared with the file before it is read: a
+// manifest claiming 2,000,000 rows in a 3 MB chunk gets a size mismatch, not
+// a 1.5 GB buffer.
+#[test]
+fn declared_sizes_are_checked_against_the_files_before_reading() {
+    let dir = one_chunk_folder("declared_size", 3, |m| {
+        m["train"]["rows"] = 2_000_000.into();
+        m["train"]["chunks"][0]["rows"] = 2_000_000.into();
+        m["train"]["chunks"][0]["bytes"] = 3_000_000.into();
+    });
+    let error = load_split(&dir, Split::Train).unwrap_err();
+    assert!(matches!(error, DataError::WrongFileSize { expected: 3_000_000, .. }), "{error:?}");
+}
+
+/// Gzip of `text`, at the fastest level (the bombs below are large).
+fn gzip_fast(text: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(text).unwrap();
+    encoder.finish().unwrap()
+}
+
+// A chunk that inflates to far more valid rows than its manifest entry says
+// stops at the first row too many (it used to parse them all, 454 MB for a
+// 1 GB chunk, before comparing the count).
+#[test]
+fn a_chunk_with_more_rows_than_declared_stops_at_the_first_extra_row() {
+    let row = csv_text(&synthetic(1, 3));
+    let bytes = gzip_fast(row.repeat(20_000).as_bytes());
+    let chunk = groundup::data::Chunk::describe("train-00.csv.gz", 2, &bytes);
+    let error = chunk.parse(&bytes, "train-00.csv.gz").unwrap_err();
+    assert!(matches!(error, DataError::TooManyRows { expected: 2, .. }), "{error:?}");
+    assert!(error.to_string().contains("more than the 2 rows the manifest says"), "{error}");
+}
+
+// Gzip that inflates to endless blank lines after its rows is cut off at what
+// the declared rows can take (it used to be inflated to the end, and pass).
+#[test]
+fn a_chunk_that_inflates_far_beyond_its_rows_is_cut_off() {
+    let mut text = csv_text(&synthetic(1, 3)).into_bytes();
+    text.resize(text.len() + (32 << 20), b'\n');
+    let bytes = gzip_fast(&text);
+    let chunk = groundup::data::Chunk::describe("train-00.csv.gz", 1, &bytes);
+    let error = chunk.parse(&bytes, "train-00.csv.gz").unwrap_err();
+    assert!(matches!(error, DataError::DecompressedTooLarge { .. }), "{error:?}");
+    assert!(error.to_string().contains("1 rows of 785 numbers"), "{error}");
+}
+
+// A gzipped IDX file whose header declares one image but which inflates to
+// 64 MB stops just past the declared end (it used to be inflated whole; a
+// 1 MB bomb reached 2.1 GB).
+#[test]
+fn an_idx_gzip_bomb_stops_at_the_size_its_header_declares() {
+    let mut plain = idx_images(&synthetic(1, 0).images);
+    plain.resize(64 << 20, 0);
+    let error = parse_idx_images(&gzip_fast(&plain), "bomb.gz").unwrap_err();
+    assert!(matches!(error, DataError::IdxTrailingGzipData { expected: 800, .. }), "{error:?}");
+}
+
+// An IDX header claiming more images than any MNIST-like set is refused on
+// the header alone.
+#[test]
+fn an_idx_count_beyond_the_limit_is_refused() {
+    let bytes = idx_images_with(0x0803, 3_000_000_000, 28, 28, &[0; 784]);
+    let error = parse_idx_images(&bytes, "huge").unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DataError::IdxTooManyItems { count: 3_000_000_000, limit: groundup::data::MAX_IDX_ITEMS, .. }
+        ),
+        "{error:?}"
+    );
+    let mut labels = idx_labels(&[1]);
+    labels[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+    assert!(matches!(parse_idx_labels(&labels, "huge").unwrap_err(), DataError::IdxTooManyItems { .. }));
+}
+
+// Paths that name a device (which never ends) or a folder are refused before
+// reading; they used to be read until memory ran out.
+#[cfg(unix)]
+#[test]
+fn devices_and_folders_are_refused_before_reading() {
+    let zero = Path::new("/dev/zero");
+    let error = read_idx_pair(zero, zero).unwrap_err();
+    assert!(matches!(error, DataError::WrongKind { found: "a device", .. }), "{error:?}");
+    assert!(error.to_string().starts_with("/dev/zero: is a device"), "{error}");
+    assert!(matches!(CsvReader::open(zero).err().unwrap(), DataError::WrongKind { .. }));
+    assert!(matches!(
+        read_csv(Path::new("/tmp")).unwrap_err(),
+        DataError::WrongKind { found: "a folder", .. }
+    ));
+
+    // A manifest, and a chunk, that are symlinks to /dev/zero.
+    let dir = one_chunk_folder("devices", 2, |_| {});
+    fs::remove_file(dir.join("train-00.csv.gz")).unwrap();
+    std::os::unix::fs::symlink(zero, dir.join("train-00.csv.gz")).unwrap();
+    let error = load_split(&dir, Split::Train).unwrap_err();
+    assert!(matches!(error, DataError::WrongKind { found: "a device", .. }), "{error:?}");
+    fs::remove_file(dir.join(MANIFEST_FILE)).unwrap();
+    std::os::unix::fs::symlink(zero, dir.join(MANIFEST_FILE)).unwrap();
+    let error = Manifest::load(&dir).unwrap_err();
+    assert!(matches!(error, DataError::WrongKind { found: "a device", .. }), "{error:?}");
+}
+
+// A plain file larger than any IDX file can be is refused on its size, not read.
+#[test]
+fn an_oversized_idx_file_is_refused_without_reading_it() {
+    let dir = TempDir::new("oversized_idx");
+    let path = dir.join("images");
+    // Sparse: takes no disk space.
+    fs::File::create(&path).unwrap().set_len(300_000_000).unwrap();
+    let error = read_idx_pair(&path, &path).unwrap_err();
+    assert!(matches!(error, DataError::FileTooLarge { .. }), "{error:?}");
+}
+
+// ---------------------------------------------------------------------------
+// prepare replaces its output whole, and only when the new one is complete
+// ---------------------------------------------------------------------------
+
+// A prepare that fails after starting leaves the previous output as it was.
+// (It used to delete the old manifest and chunks first, then fail here: a
+// folder in the way of a chunk's temporary file.)
+#[test]
+fn a_failed_prepare_leaves_the_previous_output_as_it_was() {
+    let raw = TempDir::new("prepare_keeps_old");
+    write_idx_set(&raw, &synthetic(12, 0), &synthetic(4, 0));
+    let out = raw.join("out");
+    prepare_with(&raw, &out, &unverified(5)).unwrap();
+    let before: Vec<(PathBuf, Vec<u8>)> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect();
+    fs::create_dir(out.join("test-00.csv.gz.tmp")).unwrap();
+
+    let error = prepare_with(&raw, &out, &unverified(5)).unwrap_err();
+    assert!(matches!(error, DataError::ForeignFolder { .. }), "{error:?}");
+    for (path, bytes) in before {
+        assert_eq!(fs::read(&path).unwrap(), bytes, "{} is as it was", path.display());
+    }
+    assert_eq!(load_split(&out, Split::Train).unwrap().len(), 12);
+    let leftovers: Vec<_> = fs::read_dir(&*raw)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("out."))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging folder is left: {leftovers:?}");
+}
+
+// Staging folders of runs that were killed are removed by the next run.
+#[test]
+fn prepare_removes_staging_folders_of_killed_runs() {
+    let raw = TempDir::new("prepare_stale");
+    write_idx_set(&raw, &synthetic(6, 0), &synthetic(2, 0));
+    // Pids above the kernel's limit: no such process is running.
+    fs::create_dir(raw.join("out.tmp-4999999")).unwrap();
+    fs::write(raw.join("out.tmp-4999999/manifest.json.tmp"), "half").unwrap();
+    fs::create_dir(raw.join("out.tmp-4999998-removing")).unwrap();
+    let other = raw.join("out.tmp-notes"); // not a staging folder: no pid
+    fs::create_dir(&other).unwrap();
+    prepare_with(&raw, &raw.join("out"), &unverified(5)).unwrap();
+    assert!(!raw.join("out.tmp-4999999").exists());
+    assert!(!raw.join("out.tmp-4999998-removing").exists());
+    assert!(other.exists(), "only names prepare makes are touched");
+    assert_eq!(load_split(&raw.join("out"), Split::Train).unwrap().len(), 6);
+}

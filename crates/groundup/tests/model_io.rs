@@ -409,3 +409,82 @@ fn save_into_missing_folder_is_an_io_error() {
     assert!(matches!(error, ModelError::Io { .. }), "{error:?}");
     assert!(error.to_string().contains(&path.display().to_string()), "{error}");
 }
+
+// ---------------------------------------------------------------------------
+// Hostile paths and sizes
+// ---------------------------------------------------------------------------
+
+fn load_error(path: &std::path::Path) -> ModelError {
+    match load(path) {
+        Ok(_) => panic!("{} should be refused", path.display()),
+        Err(e) => e,
+    }
+}
+
+// A model path naming a device (which never ends) or a folder is refused
+// before reading; /dev/zero used to be read until memory ran out.
+#[test]
+fn devices_and_folders_are_refused_before_reading() {
+    let error = load_error(std::path::Path::new("/dev/zero"));
+    assert!(matches!(error, ModelError::Io { .. }), "{error:?}");
+    assert_eq!(error.to_string(), "/dev/zero: is a device, not a model file");
+    let error = load_error(&std::env::temp_dir());
+    assert!(error.to_string().contains("is a folder, not a model file"), "{error}");
+}
+
+// A file larger than the largest model is refused on its size, unread.
+#[test]
+fn an_oversized_file_is_refused_without_reading_it() {
+    let path = TempPath::new("huge.safetensors");
+    // Sparse: takes no disk space.
+    std::fs::File::create(&*path).unwrap().set_len(groundup::model_io::MAX_MODEL_BYTES + 1).unwrap();
+    let error = load_error(&path);
+    assert!(error.to_string().contains("larger than"), "{error}");
+}
+
+// A spec that claims far more weights than the file holds is refused before
+// a network of that size is built (a 1 KB file could make it allocate 200 MB).
+#[test]
+fn a_spec_claiming_more_weights_than_the_file_holds_is_refused_before_building() {
+    let mut file = cnn_file();
+    let big = r#"{"input": [784], "objective": "softmax_cross_entropy", "layers": [{"type": "dense", "units": 60000}]}"#;
+    file.set_metadata("spec", big);
+    let error = refused(&file.to_bytes(), &["needs 47100000 weights", "truncated"]);
+    assert!(matches!(error, ModelError::Spec { .. }), "{error:?}");
+}
+
+// Saving over a folder is refused, and nothing is left beside it.
+#[test]
+fn saving_over_a_folder_is_refused() {
+    let dir = TempPath::new("model-folder");
+    std::fs::create_dir(&*dir).unwrap();
+    let error = save(&network("mlp", 1), &dir).expect_err("a folder");
+    assert!(error.to_string().contains("is a folder"), "{error}");
+    let parent = dir.parent().unwrap();
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let leftovers = std::fs::read_dir(parent)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(&format!("{name}.tmp")))
+        .count();
+    std::fs::remove_dir(&*dir).unwrap();
+    assert_eq!(leftovers, 0);
+}
+
+// A failed save (no such folder) leaves no temporary file, and a good save
+// replaces the old file whole.
+#[test]
+fn saving_replaces_the_old_file_and_leaves_no_temporary_file() {
+    let path = TempPath::new("replace.safetensors");
+    std::fs::write(&*path, "old").unwrap();
+    save(&network("mlp", 1), &path).unwrap();
+    assert!(load(&path).is_ok());
+    let temp = format!("{}.tmp-{}", path.display(), std::process::id());
+    assert!(!std::path::Path::new(&temp).exists());
+    // A device is written to directly: nothing is renamed over it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        save(&network("mlp", 1), std::path::Path::new("/dev/null")).unwrap();
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    }
+}

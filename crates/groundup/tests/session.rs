@@ -54,7 +54,8 @@ fn a_run_assembled_from_shards_is_the_whole_batch_run() {
         let mut whole = session(name, |c| c.batch_size = 50);
         let mut sharded = session(name, |c| c.batch_size = 50);
         let mut helper =
-            Network::new(whole.network().spec(), &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(9)).unwrap();
+            Network::new(whole.network().spec(), &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(9))
+                .unwrap();
         let mut a = Vec::new();
         let mut b = Vec::new();
         for _ in 0..6 {
@@ -93,7 +94,11 @@ fn the_schedule_decays_the_learning_rate_each_epoch_and_ends_on_time() {
         let b = report.batches[0];
         assert_eq!(b.epoch, epoch);
         let expected = base * 0.5f64.powi(epoch as i32);
-        assert!((s.learning_rate() - expected).abs() < 1e-6 * base, "epoch {epoch}: lr {}", s.learning_rate());
+        assert!(
+            (s.learning_rate() - expected).abs() < 1e-6 * base,
+            "epoch {epoch}: lr {}",
+            s.learning_rate()
+        );
         seen.push((b.epoch, b.batch_size));
     }
     let per_epoch = [(128usize), 128, 128, 116];
@@ -205,7 +210,8 @@ fn evaluation_pieces_from_anywhere_add_up_to_the_whole() {
 
     // The same in three pieces: here, elsewhere (a copy of the network), here.
     assert_eq!(s.begin_evaluation(true, 0), 200);
-    let mut other = Network::new(s.network().spec(), &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(1)).unwrap();
+    let mut other =
+        Network::new(s.network().spec(), &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(1)).unwrap();
     other.load_flat_values(&s.weights()).unwrap();
     let a = s.claim_evaluation(70).unwrap();
     let b = s.claim_evaluation(70).unwrap();
@@ -245,7 +251,8 @@ fn errors_are_data_with_a_kind_and_where() {
     assert_eq!(s.settings(), before, "all or nothing");
     let error = s.configure(&SettingsPatch { epochs: Some(0), ..Default::default() }).unwrap_err();
     assert_eq!(ErrorReport::from(&error).field.as_deref(), Some("epochs"));
-    let error = s.configure(&SettingsPatch { optimizer: Some("rmsprop".into()), ..Default::default() }).unwrap_err();
+    let error =
+        s.configure(&SettingsPatch { optimizer: Some("rmsprop".into()), ..Default::default() }).unwrap_err();
     assert_eq!(ErrorReport::from(&error).field.as_deref(), Some("optimizer"));
     let error = s.set_preset("nope").unwrap_err();
     assert_eq!(ErrorReport::from(&error).field.as_deref(), Some("preset"));
@@ -257,7 +264,7 @@ fn errors_are_data_with_a_kind_and_where() {
         csv += &format!("7,{pixel}{}\n", ",0".repeat(783));
     }
     let rows = s.train_data().len();
-    let error = s.add_chunk("train", "mine.csv", csv.as_bytes()).unwrap_err();
+    let error = s.add_chunk("train", "mine.csv", csv.as_bytes(), 3).unwrap_err();
     let report = ErrorReport::from(&error);
     assert_eq!(report.kind, ErrorKind::Data, "{error}");
     assert_eq!(
@@ -266,7 +273,7 @@ fn errors_are_data_with_a_kind_and_where() {
         "{error}"
     );
     assert_eq!(s.train_data().len(), rows, "nothing added");
-    let error = s.add_chunk("validation", "mine.csv", b"").unwrap_err();
+    let error = s.add_chunk("validation", "mine.csv", b"", 0).unwrap_err();
     assert_eq!(ErrorReport::from(&error).field.as_deref(), Some("split"));
 
     // A model file that is not one: kind model, the file, the model kept.

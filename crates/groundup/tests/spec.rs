@@ -5,6 +5,7 @@
 use groundup::presets::{preset, PRESET_NAMES};
 use groundup::spec::{MAX_LAYERS, MAX_PARAMETERS};
 use groundup::{ConfigError, LayerSpec, ModelSpec};
+use rand::SeedableRng;
 
 /// A spec from `input` (a JSON array) and `layers` (a JSON list body), softmax objective.
 fn spec_json(input: &str, layers: &str) -> String {
@@ -17,7 +18,8 @@ fn refused(input: &str, layers: &str, field: &str, needles: &[&str]) -> ConfigEr
     let error = ModelSpec::from_json(&json).expect_err(&format!("should be refused: {json}"));
     assert_eq!(error.field, field, "{json}: {error}");
     let message = error.to_string();
-    assert!(message.starts_with(field), "the message names the field first: {message}");
+    // As a person reads the field (`ConfigError::label`).
+    assert!(message.starts_with(&error.label()), "the message names the field first: {message}");
     for needle in needles {
         assert!(message.contains(needle), "{message:?} should contain {needle:?}");
     }
@@ -296,4 +298,67 @@ fn mlp_presets_have_the_papers_shapes() {
     let mut rng = <rand::rngs::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(0);
     let network = groundup::Network::<f32>::new(&paper, &mut rng).unwrap();
     assert_eq!(network.num_params(), 784 * 625 + 625 * 625 + 625 * 10);
+}
+
+// ---------------------------------------------------------------------------
+// fits_data: a model meets the data
+// ---------------------------------------------------------------------------
+
+fn dense(inputs: &str, units: usize) -> ModelSpec {
+    ModelSpec::from_json(&spec_json(inputs, &format!(r#"{{"type": "dense", "units": {units}}}"#))).unwrap()
+}
+
+// Every preset fits MNIST: 784 inputs (flat or 1×28×28), 10 outputs.
+#[test]
+fn presets_fit_mnist() {
+    for name in groundup::presets::PRESET_NAMES {
+        let spec = groundup::presets::preset(name).unwrap().spec;
+        spec.fits_data(784, 10).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+// A model whose input is not as wide as the images is refused, naming both
+// (eval on such a model used to panic on "network input width").
+#[test]
+fn a_model_of_the_wrong_input_width_does_not_fit() {
+    for (input, width) in [("[100]", 100), ("[1, 28, 27]", 756), ("[785]", 785)] {
+        let spec =
+            ModelSpec::from_json(&spec_json(input, r#"{"type": "flatten"}, {"type": "dense", "units": 10}"#))
+                .unwrap();
+        let error = spec.fits_data(784, 10).unwrap_err();
+        assert_eq!(error.field, "spec");
+        assert_eq!(error.message, format!("the model takes {width} inputs; the images have 784 pixels"));
+    }
+}
+
+// A model without exactly one output per class is refused: 1 or 5 outputs
+// used to panic in one_hot, 20 were accepted (answers 10–19 counted as 9).
+#[test]
+fn a_model_without_one_output_per_class_does_not_fit() {
+    for units in [1, 5, 9, 11, 20] {
+        let error = dense("[784]", units).fits_data(784, 10).unwrap_err();
+        assert_eq!(error.field, "spec");
+        assert_eq!(error.message, format!("the model has {units} outputs; the data has 10 classes"));
+    }
+    assert!(dense("[784]", 10).fits_data(784, 10).is_ok());
+}
+
+// The weight count a loader checks against a file's size.
+#[test]
+fn parameter_count_counts_weights_and_biases() {
+    assert_eq!(dense("[784]", 10).parameter_count().unwrap(), 784 * 10 + 10);
+    let cnn = groundup::presets::preset("cnn").unwrap();
+    let network =
+        groundup::Network::<f32>::new(&cnn.spec, &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(1))
+            .unwrap();
+    assert_eq!(cnn.spec.parameter_count().unwrap(), network.num_params());
+}
+
+// Labels without an output are an error from check_labels, which one_hot's
+// callers can use; one_hot itself is only ever given checked labels.
+#[test]
+fn labels_beyond_the_outputs_are_an_error() {
+    assert!(groundup::loss::check_labels(&[0, 9, 3], 10).is_ok());
+    let error = groundup::loss::check_labels(&[0, 9, 3], 5).unwrap_err();
+    assert_eq!(error.to_string(), "labels: label 1 is 9, but the model has only 5 outputs");
 }

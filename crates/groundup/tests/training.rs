@@ -13,7 +13,7 @@ use groundup::metrics::BatchMetrics;
 use groundup::optim::OptimizerSpec;
 use groundup::presets::preset;
 use groundup::train::{
-    accumulate_gradients, evaluate, fit, BatchSampler, Event, GradientSums, TrainConfig, Trainer,
+    accumulate_gradients, evaluate, fit, BatchSampler, Event, GradientSums, Session, TrainConfig, Trainer,
 };
 use groundup::{ConfigError, Init, LayerSpec, ModelSpec, Network, TrainError};
 use ndarray::Array2;
@@ -171,10 +171,10 @@ fn training_is_deterministic_by_seed() {
 fn fit_sample(name: &str, epochs: usize, batch_size: usize) -> (f64, f64, f64, f64) {
     let (train, test) = (sample_train(), sample_test());
     let (spec, config) = preset_config(name, epochs, batch_size);
-    let mut trainer = Trainer::new(&spec, &config).unwrap();
+    let mut session = Session::new(&spec, config, train.clone(), test.clone()).unwrap();
     let mut batches = Vec::new();
     let mut evals = Vec::new();
-    let summary = fit(&mut trainer, &config, &train, Some(&test), |event| match event {
+    let summary = fit(&mut session, |event| match event {
         Event::Batch(m) => batches.push(*m),
         Event::Eval(e) => evals.push((**e).clone()),
     })

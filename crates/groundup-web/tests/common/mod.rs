@@ -76,8 +76,8 @@ fn js_object(value: &serde_json::Value) -> Result<JsValue, serde_wasm_bindgen::E
 
 fn loaded(preset: &str) -> WebTrainer {
     let mut t = WebTrainer::new(preset).expect("preset exists");
-    assert_eq!(t.add_chunk("train", "train.csv.gz", SAMPLE_TRAIN).expect("sample parses"), 500);
-    assert_eq!(t.add_chunk("test", "test.csv.gz", SAMPLE_TEST).expect("sample parses"), 200);
+    assert_eq!(t.add_chunk("train", "train.csv.gz", SAMPLE_TRAIN, 500).expect("sample parses"), 500);
+    assert_eq!(t.add_chunk("test", "test.csv.gz", SAMPLE_TEST, 200).expect("sample parses"), 200);
     t
 }
 
@@ -114,20 +114,29 @@ pub fn chunks_load_and_bad_rows_change_nothing() {
     let mut t = loaded("cnn");
     assert_eq!((t.train_size(), t.test_size()), (500, 200));
     let bad = b"3,0,0\n".to_vec();
-    let e = t.add_chunk("train", "train-07.csv.gz", &bad).expect_err("short row");
+    let e = t.add_chunk("train", "train-07.csv.gz", &bad, 1).expect_err("short row");
     assert_eq!(property(&e, "kind").as_deref(), Some("data"));
     assert_eq!(property(&e, "file").as_deref(), Some("train-07.csv.gz"));
     assert_eq!(property(&e, "line").as_deref(), Some("1"));
     let mut bad_pixel = "5".to_string() + &",0".repeat(784) + "\n";
     bad_pixel += &("5".to_string() + &",0".repeat(99) + ",300" + &",0".repeat(684) + "\n");
-    let e = t.add_chunk("train", "mine.csv", bad_pixel.as_bytes()).expect_err("pixel 300");
-    assert_eq!((property(&e, "line"), property(&e, "column")), (Some("2".into()), Some("101".into())), "{}", message(e.clone()));
+    let e = t.add_chunk("train", "mine.csv", bad_pixel.as_bytes(), 2).expect_err("pixel 300");
+    assert_eq!(
+        (property(&e, "line"), property(&e, "column")),
+        (Some("2".into()), Some("101".into())),
+        "{}",
+        message(e.clone())
+    );
     let m = message(e);
     assert!(m.contains("mine.csv") && m.contains("line 2, column 101"), "{m}");
-    let m = message(t.add_chunk("train", "train-07.csv.gz", &bad).expect_err("short row"));
+    let m = message(t.add_chunk("train", "train-07.csv.gz", &bad, 1).expect_err("short row"));
     assert!(m.contains("train-07.csv.gz") && m.contains("line 1"), "{m}");
-    let m = message(t.add_chunk("validation", "x.csv", SAMPLE_TEST).expect_err("no such split"));
+    let m = message(t.add_chunk("validation", "x.csv", SAMPLE_TEST, 200).expect_err("no such split"));
     assert!(m.contains("validation"), "{m}");
+    // More rows than the manifest declares: refused whole, reading stops there.
+    let e = t.add_chunk("test", "test.csv.gz", SAMPLE_TEST, 150).expect_err("200 rows, 150 declared");
+    assert_eq!(property(&e, "kind").as_deref(), Some("data"));
+    assert!(message(e).contains("test.csv.gz"));
     assert_eq!((t.train_size(), t.test_size()), (500, 200), "a failed chunk adds nothing");
 }
 
@@ -355,7 +364,11 @@ pub fn evaluation_pieces_agree() {
     t.begin_evaluation(true, 0);
     let here = t.claim_evaluation(120).map_err(message).unwrap();
     let there = t.claim_evaluation(500).map_err(message).unwrap();
-    assert_eq!((here.clone(), there.clone()), (vec![0, 120], vec![120, 200]), "clamped to the 200 test images");
+    assert_eq!(
+        (here.clone(), there.clone()),
+        (vec![0, 120], vec![120, 200]),
+        "clamped to the 200 test images"
+    );
     let piece = t.test_shard(there[0], there[1] - there[0]);
     let mut helper = ShardWorker::new(&t.spec()).map_err(message).expect("shard worker");
     let sums = helper
@@ -365,17 +378,45 @@ pub fn evaluation_pieces_agree() {
     assert_eq!(field(&sums, "examples").as_f64(), Some(80.0));
     let own = t.evaluate_here(here[0], here[1]);
     assert!(t.add_evaluation(own).map_err(message).unwrap().is_null());
-    let shared: Eval = serde_wasm_bindgen::from_value(t.add_evaluation(sums).map_err(message).unwrap()).unwrap();
+    let shared: Eval =
+        serde_wasm_bindgen::from_value(t.add_evaluation(sums).map_err(message).unwrap()).unwrap();
     assert_eq!(shared.confusion.counts, whole.confusion.counts);
-    assert!((shared.loss - whole.loss).abs() < 1e-5 * whole.loss.max(1.0), "{} vs {}", shared.loss, whole.loss);
+    assert!(
+        (shared.loss - whole.loss).abs() < 1e-5 * whole.loss.max(1.0),
+        "{} vs {}",
+        shared.loss,
+        whole.loss
+    );
     // A piece with an unknown key, or when none is in progress, is refused.
     t.begin_evaluation(false, 10);
     let counts = vec![vec![0u32; 10]; 10];
-    let bad =
-        js_object(&serde_json::json!({"examples": 1, "lossSum": 1.0, "confusion": {"counts": counts}, "x": 1}))
-            .unwrap();
+    let bad = js_object(
+        &serde_json::json!({"examples": 1, "lossSum": 1.0, "confusion": {"counts": counts}, "x": 1}),
+    )
+    .unwrap();
     let e = t.add_evaluation(bad).expect_err("unknown key");
     assert_eq!(kind_and_field(&e).0, "config");
+    assert!(!t.evaluating(), "a refused piece ends the evaluation");
+    let e = t.claim_evaluation(5).expect_err("none in progress");
+    assert_eq!(kind_and_field(&e).0, "internal");
+    // A piece whose loss overflowed (NaN, as a shard worker sends it) is a divergence.
+    t.begin_evaluation(false, 10);
+    t.claim_evaluation(10).map_err(message).unwrap();
+    let mut counts = vec![vec![0u32; 10]; 10];
+    counts[3][3] = 10;
+    let overflowed = js_sys::Object::new();
+    let confusion = js_object(&serde_json::json!({"counts": counts})).unwrap();
+    for (key, value) in [
+        ("examples", JsValue::from_f64(10.0)),
+        ("lossSum", JsValue::from_f64(f64::NAN)),
+        ("confusion", confusion),
+    ] {
+        js_sys::Reflect::set(&overflowed, &JsValue::from_str(key), &value).unwrap();
+    }
+    let e = t.add_evaluation(overflowed.into()).expect_err("NaN loss");
+    assert_eq!(kind_and_field(&e).0, "diverged", "{}", message(e.clone()));
+    assert!(!t.evaluating());
+    t.begin_evaluation(false, 10);
     t.evaluate_next(10).map_err(message).unwrap();
     let e = t.claim_evaluation(5).expect_err("none in progress");
     assert_eq!(kind_and_field(&e).0, "internal");

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 
-use super::files::decompressing_reader;
+use super::files::{decompressing_reader, unreadable_kind};
 use super::{DataError, Dataset, IMAGE_PIXELS, NUM_CLASSES};
 
 /// Fields in a row: the label, then the pixels.
@@ -22,10 +22,20 @@ const FIELDS_PER_ROW: usize = 1 + IMAGE_PIXELS;
 /// The longest line we read before deciding the input is not our CSV. A row
 /// is at most 785 × 4 bytes; this allows generous zero-padding, yet keeps a
 /// binary file with no newlines from being read whole into memory.
-const MAX_LINE_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// How many characters of a bad field to quote in an error.
 const QUOTE_CHARS: usize = 20;
+
+/// How far past a bad row an unlimited reader decompresses to see whether
+/// the gzip itself is corrupt: 14 chunks' worth of text.
+const MAX_BLAME_BYTES: u64 = 256 << 20;
+
+/// The longest row as written without padding: 785 numbers of up to three
+/// digits, each followed by a comma or the line end, plus a `\r`. What a
+/// chunk whose row count is known may take per row (see
+/// [`CsvReader::limit_bytes`]).
+pub const MAX_ROW_BYTES: u64 = 4 * FIELDS_PER_ROW as u64 + 1;
 
 /// One labelled image, as a CSV row holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +73,14 @@ pub struct CsvReader<'a> {
     blank_line: Option<usize>,
     /// Set after the end or an error, so the iterator stays finished.
     finished: bool,
+    /// Rows read so far.
+    rows: usize,
+    /// At most this many rows: one more is an error, and reading stops.
+    max_rows: Option<usize>,
+    /// Bytes of text (after decompression) read so far.
+    bytes: u64,
+    /// At most this many bytes of text, and what bounds them (for errors).
+    max_bytes: Option<(u64, String)>,
 }
 
 impl<'a> CsvReader<'a> {
@@ -77,7 +95,33 @@ impl<'a> CsvReader<'a> {
             line_number: 0,
             blank_line: None,
             finished: false,
+            rows: 0,
+            max_rows: None,
+            bytes: 0,
+            max_bytes: None,
         })
+    }
+
+    /// Stops with [`DataError::TooManyRows`] at row `max + 1`, before it is
+    /// returned: reading a chunk whose manifest says how many rows it has
+    /// then takes no more memory than those rows, however long it really is.
+    pub fn limit_rows(mut self, max: usize) -> Self {
+        self.max_rows = Some(max);
+        self
+    }
+
+    /// Stops with [`DataError::DecompressedTooLarge`] once more than `max`
+    /// bytes of text have been read (decompressed, for gzip), naming `what`
+    /// bounds them. Blank lines count too, so gzip that inflates to endless
+    /// blank lines stops here.
+    pub fn limit_bytes(mut self, max: u64, what: &str) -> Self {
+        self.max_bytes = Some((max, what.to_owned()));
+        self
+    }
+
+    /// Rows read so far.
+    pub fn rows_read(&self) -> usize {
+        self.rows
     }
 
     /// The display name used in errors.
@@ -104,11 +148,23 @@ impl<'a> CsvReader<'a> {
     /// A flipped bit in gzip data usually shows first as a nonsense row, and
     /// the gzip checksum at the end only says so later. Reading on to the end
     /// tells which it is, so the error names the real cause.
+    ///
+    /// Only as far as the reader's byte limit (or [`MAX_BLAME_BYTES`]): a
+    /// gzip bomb is not inflated to its end just to word an error.
     fn blame_gzip_if_corrupt(&mut self, error: DataError) -> DataError {
-        if matches!(error, DataError::CorruptGzip { .. }) {
+        if matches!(
+            error,
+            DataError::CorruptGzip { .. }
+                | DataError::TooManyRows { .. }
+                | DataError::DecompressedTooLarge { .. }
+        ) {
             return error;
         }
-        match io::copy(&mut self.input, &mut io::sink()) {
+        let budget = match &self.max_bytes {
+            Some((limit, _)) => limit.saturating_sub(self.bytes),
+            None => MAX_BLAME_BYTES,
+        };
+        match io::copy(&mut (&mut self.input).take(budget), &mut io::sink()) {
             Err(e) => super::files::corrupt_gzip(&self.name, &e),
             Ok(_) => error,
         }
@@ -134,9 +190,13 @@ impl<'a> CsvReader<'a> {
             if let Some(blank) = self.blank_line {
                 return Err(DataError::BlankLine { file: self.name.clone(), line: blank });
             }
-            return parse_row(text, row)
-                .map(|()| true)
-                .map_err(|problem| problem.into_error(&self.name, self.line_number));
+            if self.max_rows.is_some_and(|max| self.rows >= max) {
+                let expected = self.rows;
+                return Err(DataError::TooManyRows { file: self.name.clone(), expected });
+            }
+            parse_row(text, row).map_err(|problem| problem.into_error(&self.name, self.line_number))?;
+            self.rows += 1;
+            return Ok(true);
         }
     }
 
@@ -146,8 +206,18 @@ impl<'a> CsvReader<'a> {
         let read = (&mut self.input).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut self.line);
         match read {
             Ok(0) => Ok(false),
-            Ok(_) => {
+            Ok(read) => {
                 self.line_number += 1;
+                self.bytes += read as u64;
+                if let Some((limit, what)) = &self.max_bytes {
+                    if self.bytes > *limit {
+                        return Err(DataError::DecompressedTooLarge {
+                            file: self.name.clone(),
+                            limit: *limit,
+                            what: what.clone(),
+                        });
+                    }
+                }
                 if self.line.len() > MAX_LINE_BYTES && !self.line.ends_with(b"\n") {
                     return Err(DataError::LineTooLong {
                         file: self.name.clone(),
@@ -165,9 +235,15 @@ impl<'a> CsvReader<'a> {
 
 impl CsvReader<'static> {
     /// Opens the CSV file at `path`, plain or gzip. Errors name the path.
+    /// A folder or a device (`/dev/zero`) is refused before reading.
     pub fn open(path: &Path) -> Result<Self, DataError> {
         let name = path.display().to_string();
-        let file = File::open(path).map_err(|e| DataError::io(name.clone(), e, "check the path"))?;
+        let failed = |e| DataError::io(name.clone(), e, "check the path");
+        let file = File::open(path).map_err(failed)?;
+        let file_type = file.metadata().map_err(failed)?.file_type();
+        if let Some(found) = unreadable_kind(&file_type) {
+            return Err(DataError::WrongKind { file: name, found, expected: "a CSV file" });
+        }
         CsvReader::new(BufReader::with_capacity(64 * 1024, file), &name)
     }
 }
@@ -196,7 +272,7 @@ pub fn parse_csv(bytes: &[u8], name: &str) -> Result<Dataset, DataError> {
     collect(CsvReader::new(bytes, name)?)
 }
 
-fn collect(mut reader: CsvReader<'_>) -> Result<Dataset, DataError> {
+pub(crate) fn collect(mut reader: CsvReader<'_>) -> Result<Dataset, DataError> {
     let mut dataset = Dataset::new();
     let mut row = LabelledImage::default();
     while reader.read_row(&mut row)? {

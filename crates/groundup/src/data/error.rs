@@ -119,6 +119,60 @@ pub enum DataError {
     #[error("{file}: invalid manifest: {reason}")]
     InvalidManifest { file: String, reason: String },
 
+    /// A path that is the wrong kind of thing: a folder where a file is
+    /// expected, a device such as `/dev/zero` (which never ends), a file
+    /// where a folder is expected.
+    #[error("{file}: is {found}, expected {expected}")]
+    WrongKind {
+        file: String,
+        /// e.g. "a folder", "a device".
+        found: &'static str,
+        /// e.g. "a data file".
+        expected: &'static str,
+    },
+
+    /// A file larger than anything it could legitimately be. Nothing of it
+    /// is held in memory beyond the limit.
+    #[error("{file}: larger than {limit} bytes, more than {what} can be; is it the right file?")]
+    FileTooLarge {
+        file: String,
+        limit: u64,
+        /// What the file should be, e.g. "a manifest".
+        what: &'static str,
+    },
+
+    /// Gzip data that inflates to more than what it was declared to hold
+    /// (a "zip bomb", or a chunk that is not the one listed). Decompression
+    /// stops at the limit.
+    #[error(
+        "{file}: decompresses to more than {limit} bytes, more than {what} can take; stopped reading there"
+    )]
+    DecompressedTooLarge {
+        file: String,
+        limit: u64,
+        /// What bounds it, e.g. "10000 rows of 785 numbers".
+        what: String,
+    },
+
+    /// A chunk with more rows than its manifest entry says. Reading stops at
+    /// the first row too many, so a huge chunk cannot fill the memory.
+    #[error("{file}: has more than the {expected} rows the manifest says; stopped reading there")]
+    TooManyRows { file: String, expected: usize },
+
+    /// An IDX header whose item count is beyond any MNIST-like data set.
+    #[error("{file}: the IDX header says {count} items, more than the {limit} this program reads; is the file damaged?")]
+    IdxTooManyItems { file: String, count: u64, limit: u64 },
+
+    /// A gzipped IDX file that decompresses to more than its header
+    /// accounts for. Decompression stops just past the declared end.
+    #[error("{file}: decompresses to more than the {expected} bytes its IDX header accounts for; there is junk at the end")]
+    IdxTrailingGzipData { file: String, expected: u64 },
+
+    /// An output folder holding a folder that `prepare` did not make.
+    /// (Other files are carried over into the new output; folders are not.)
+    #[error("{file}: a folder that `groundup data prepare` did not make, inside {folder}, which prepare replaces; move it away or choose another output folder")]
+    ForeignFolder { file: String, folder: String },
+
     /// Any other failure to read or write a file.
     #[error("{file}: {source}")]
     Io {
@@ -162,6 +216,13 @@ impl DataError {
             | DataError::RowCountMismatch { file, .. }
             | DataError::MissingFile { file, .. }
             | DataError::InvalidManifest { file, .. }
+            | DataError::WrongKind { file, .. }
+            | DataError::FileTooLarge { file, .. }
+            | DataError::DecompressedTooLarge { file, .. }
+            | DataError::TooManyRows { file, .. }
+            | DataError::IdxTooManyItems { file, .. }
+            | DataError::IdxTrailingGzipData { file, .. }
+            | DataError::ForeignFolder { file, .. }
             | DataError::Io { file, .. } => file,
             DataError::IdxCountMismatch { images_file, .. } => images_file,
         }

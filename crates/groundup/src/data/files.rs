@@ -3,8 +3,17 @@
 //!
 //! Gzip is recognised by its two magic bytes, never by a file name, so a
 //! chunk saved without its `.gz` (or a plain file named `.gz`) still reads.
+//!
+//! **Every read is bounded.** A path can name `/dev/zero`, a folder, or a
+//! 50 GB file; gzip can inflate a thousandfold. So whole-file reads refuse
+//! folders and devices and stop at a limit the caller derives from what the
+//! file can legitimately be ([`read_file_bounded`]), and decompression stops
+//! at what the data was declared to hold (`CsvReader::limit_bytes`, the
+//! IDX reader). Nothing is allocated from a size a file merely claims
+//! before it has been checked against what is really there. (Release
+//! builds abort on a panic, and a failed allocation is an abort: a limit
+//! must be checked, not hit.)
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, BufRead, Cursor, Read, Write};
@@ -27,18 +36,6 @@ const CHUNK_COMPRESSION: Compression = Compression::new(6);
 /// True when `bytes` starts like a gzip stream.
 pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&GZIP_MAGIC)
-}
-
-/// `bytes` as they are, or decompressed if they are gzip.
-///
-/// Concatenated gzip members (what `cat a.gz b.gz` makes) decompress as one.
-pub(crate) fn gunzip_if_gzip<'a>(bytes: &'a [u8], name: &str) -> Result<Cow<'a, [u8]>, DataError> {
-    if !is_gzip(bytes) {
-        return Ok(Cow::Borrowed(bytes));
-    }
-    let mut plain = Vec::new();
-    MultiGzDecoder::new(bytes).read_to_end(&mut plain).map_err(|e| corrupt_gzip(name, &e))?;
-    Ok(Cow::Owned(plain))
 }
 
 /// A reader of `input`'s text, decompressing it on the fly if it is gzip.
@@ -81,26 +78,108 @@ pub(crate) fn deterministic_gzip_encoder() -> GzEncoder<Vec<u8>> {
     GzBuilder::new().mtime(0).write(Vec::new(), CHUNK_COMPRESSION)
 }
 
-/// The whole of the file at `path`.
-pub(crate) fn read_file(path: &Path, hint: &str) -> Result<Vec<u8>, DataError> {
-    fs::read(path).map_err(|e| DataError::io(path.display().to_string(), e, hint))
+/// Why a bounded read of a whole file failed.
+#[derive(Debug)]
+pub(crate) enum BoundedReadError {
+    /// The path is not something to read data from: "a folder", "a device".
+    WrongKind(&'static str),
+    /// More than the limit: the file's size says so, or reading went past it.
+    TooLarge,
+    Io(io::Error),
+}
+
+/// The whole of the file at `path`, if it is at most `limit` bytes.
+///
+/// Refuses folders and devices (`/dev/zero` never ends) before reading. A
+/// regular file's size is checked before anything is read or allocated;
+/// a pipe (`<(zcat …)`) is read only up to the limit. Shared with
+/// [`crate::model_io`], whose errors are not [`DataError`]s.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedReadError> {
+    // Open first, then ask the open file what it is: no window for the
+    // path to be swapped between the check and the read.
+    let file = fs::File::open(path).map_err(BoundedReadError::Io)?;
+    let meta = file.metadata().map_err(BoundedReadError::Io)?;
+    if let Some(kind) = unreadable_kind(&meta.file_type()) {
+        return Err(BoundedReadError::WrongKind(kind));
+    }
+    let mut bytes = Vec::new();
+    if meta.is_file() {
+        if meta.len() > limit {
+            return Err(BoundedReadError::TooLarge);
+        }
+        // The real size, checked: safe to reserve (it may still change
+        // while we read, hence the `take` below all the same).
+        bytes.reserve_exact(meta.len() as usize);
+    }
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(BoundedReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(BoundedReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// What the file type is, if it is not something whose bytes can be read
+/// as a file's: `None` for a regular file or a pipe.
+pub(crate) fn unreadable_kind(file_type: &fs::FileType) -> Option<&'static str> {
+    if file_type.is_file() {
+        return None;
+    }
+    if file_type.is_dir() {
+        return Some("a folder");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return None;
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return Some("a device");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// The whole of the file at `path`, which is `what` (e.g. "a manifest") and
+/// so at most `limit` bytes; see [`read_bounded`].
+pub(crate) fn read_file_bounded(
+    path: &Path,
+    limit: u64,
+    what: &'static str,
+    hint: &str,
+) -> Result<Vec<u8>, DataError> {
+    let file = path.display().to_string();
+    read_bounded(path, limit).map_err(|e| match e {
+        BoundedReadError::WrongKind(found) => DataError::WrongKind { file, found, expected: what },
+        BoundedReadError::TooLarge => DataError::FileTooLarge { file, limit, what },
+        BoundedReadError::Io(e) => DataError::io(file, e, hint),
+    })
 }
 
 /// Writes `bytes` to `path` by way of `path.tmp` and a rename, so a run that
 /// is interrupted leaves a stray `.tmp` file, never a half file under the
-/// real name that looks complete.
+/// real name that looks complete. On an error the `.tmp` file is removed.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     let mut tmp_name = path.as_os_str().to_owned();
     tmp_name.push(".tmp");
     let tmp = Path::new(&tmp_name);
     let failed = |e| DataError::io(path.display().to_string(), e, "does its folder exist?");
-    {
-        let mut file = fs::File::create(tmp).map_err(failed)?;
-        file.write_all(bytes).map_err(failed)?;
-        // Flush to disk before the rename makes the file visible under its name.
-        file.sync_all().map_err(failed)?;
-    } // closed here, before the rename
-    fs::rename(tmp, path).map_err(failed)
+    let written = (|| {
+        {
+            let mut file = fs::File::create(tmp)?;
+            file.write_all(bytes)?;
+            // Flush to disk before the rename makes the file visible under its name.
+            file.sync_all()?;
+        } // closed here, before the rename
+        fs::rename(tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(tmp);
+    }
+    written.map_err(failed)
 }
 
 /// The sha256 of `bytes` as 64 lowercase hex digits, as `sha256sum` prints it.

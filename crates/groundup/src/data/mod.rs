@@ -12,20 +12,23 @@ mod augment;
 mod csv;
 mod dataset;
 mod error;
-mod files;
+pub(crate) mod files;
 mod idx;
 mod manifest;
 mod prepare;
 
 pub use augment::{shift_image, shifted_subset, MAX_SHIFT};
-pub use csv::{parse_csv, read_csv, write_csv, CsvReader, LabelledImage};
+pub use csv::{parse_csv, read_csv, write_csv, CsvReader, LabelledImage, MAX_ROW_BYTES};
 pub use dataset::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
 pub use error::DataError;
-pub use idx::{parse_idx_images, parse_idx_labels, read_idx_pair, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC};
+pub use idx::{
+    parse_idx_images, parse_idx_labels, read_idx_pair, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MAX_IDX_ITEMS,
+};
 pub use manifest::{
     load_split, Chunk, Manifest, Split, SplitManifest, MANIFEST_FILE, MANIFEST_FORMAT_VERSION,
+    MAX_CHUNK_BYTES, MAX_MANIFEST_BYTES, MAX_SPLIT_ROWS,
 };
 pub use prepare::{
-    prepare, prepare_with, write_chunk, PrepareOptions, DEFAULT_CHUNK_ROWS, MNIST_IDX_SHA256, MNIST_LICENCE,
-    MNIST_SOURCE,
+    prepare, prepare_into, prepare_with, write_chunk, PrepareOptions, Staging, DEFAULT_CHUNK_ROWS,
+    MNIST_IDX_SHA256, MNIST_LICENCE, MNIST_SOURCE,
 };

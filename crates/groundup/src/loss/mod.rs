@@ -77,11 +77,34 @@ impl Objective {
     }
 }
 
-/// Labels 0–9 as one-hot rows (paper §4.1: 4 → [0,0,0,0,1,0,0,0,0,0]). (N, classes)
+/// Labels 0–9 as one-hot rows (paper §4.1: 4 → `[0,0,0,0,1,0,0,0,0,0]`). (N, classes)
+///
+/// Every label must be below `classes`: [`check_labels`] says so as an
+/// error, and [`ModelSpec::fits_data`](crate::ModelSpec::fits_data) where a
+/// model meets data makes sure (data labels are digits, and the model has
+/// one output per digit). A label that is not is a programmer error: a
+/// debug build stops on it; a release build, where a panic would abort the
+/// process (or the browser's worker), leaves that row all zeros — a target
+/// that teaches nothing — rather than index out of bounds.
 pub fn one_hot<F: Real>(labels: &[u8], classes: usize) -> Array2<F> {
+    debug_assert!(check_labels(labels, classes).is_ok(), "{:?}", check_labels(labels, classes));
     let mut t = Array2::zeros((labels.len(), classes));
     for (mut row, &label) in t.rows_mut().into_iter().zip(labels) {
-        row[label as usize] = F::one();
+        if let Some(target) = row.get_mut(usize::from(label)) {
+            *target = F::one();
+        }
     }
     t
+}
+
+/// Checks that every label has an output to be the target of: each is
+/// below `classes`.
+pub fn check_labels(labels: &[u8], classes: usize) -> Result<(), crate::ConfigError> {
+    match labels.iter().position(|&l| usize::from(l) >= classes) {
+        None => Ok(()),
+        Some(i) => Err(crate::ConfigError::new(
+            "labels",
+            format!("label {i} is {}, but the model has only {classes} outputs", labels[i]),
+        )),
+    }
 }

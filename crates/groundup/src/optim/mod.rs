@@ -60,6 +60,18 @@ fn default_epsilon() -> f64 {
 /// and they overflow f32 weights within a few steps.
 pub const MAX_LEARNING_RATE: f64 = 10.0;
 
+/// Learning rates below this are refused: they train nothing, silently.
+///
+/// Why 1e-7: weights are f32, whose spacing near a weight w is
+/// 2⁻²³·|w| ≈ 1.2e-7·|w|, and a step of less than half that spacing rounds
+/// away — `w − Δ == w`. Adam's steps are about the learning rate itself
+/// (the gradient divided by its own running size), momentum's and SGD's
+/// the rate times gradients that are mostly below 1. So below
+/// 2⁻²³ ≈ 1.2e-7 no step of Adam moves a weight of magnitude 1 or more,
+/// and the weights that do move, move by an ulp or two: 1e-7 is that
+/// bound, rounded. (The presets use 1e-3 to 5e-2.)
+pub const MIN_LEARNING_RATE: f64 = 1e-7;
+
 impl OptimizerSpec {
     /// The name used on the command line and in the page: `sgd`, `momentum`, `adam`.
     pub fn name(&self) -> &'static str {
@@ -151,16 +163,51 @@ impl OptimizerSpec {
     }
 }
 
-/// A learning rate must be a positive, finite number no larger than [`MAX_LEARNING_RATE`].
+/// A learning rate must be a positive, finite number no larger than
+/// [`MAX_LEARNING_RATE`] and no smaller than [`MIN_LEARNING_RATE`].
 pub fn validate_learning_rate(lr: f64) -> Result<(), ConfigError> {
-    if lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            "learning rate",
+    if !(lr.is_finite() && lr > 0.0 && lr <= MAX_LEARNING_RATE) {
+        return Err(ConfigError::new(
+            "learning_rate",
             format!("{lr} is not a positive number up to {MAX_LEARNING_RATE} (try 0.001–0.1)"),
-        ))
+        ));
     }
+    if lr < MIN_LEARNING_RATE {
+        return Err(ConfigError::new(
+            "learning_rate",
+            format!(
+                "{lr} is below {MIN_LEARNING_RATE:e}: steps that small are lost to the rounding of f32 \
+                 weights, and training would do nothing (try 0.001–0.1)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a schedule that multiplies the learning rate by `decay` after each
+/// of `epochs` epochs: the last epoch's rate must still be at least
+/// [`MIN_LEARNING_RATE`], or the end of the run silently trains nothing
+/// (and [`validate_learning_rate`] refuses it when that epoch comes). Says
+/// how many epochs the schedule can take.
+pub fn validate_decay_schedule(learning_rate: f64, decay: f64, epochs: usize) -> Result<(), ConfigError> {
+    let last_epoch = epochs.saturating_sub(1).min(i32::MAX as usize) as i32;
+    let last = learning_rate * decay.powi(last_epoch);
+    let checked_elsewhere = validate_learning_rate(learning_rate).is_err() || !(decay > 0.0 && decay < 1.0);
+    if last >= MIN_LEARNING_RATE || checked_elsewhere {
+        // Still large enough; or a constant rate, or settings the other
+        // checks refuse with a better message.
+        return Ok(());
+    }
+    // The last epoch e (1-based) with learning_rate · decay^(e − 1) ≥ MIN_LEARNING_RATE.
+    let most = ((MIN_LEARNING_RATE / learning_rate).ln() / decay.ln()).floor() as usize + 1;
+    Err(ConfigError::new(
+        "epochs",
+        format!(
+            "{decay} per epoch takes the learning rate from {learning_rate} to {last:.1e} by epoch {epochs}, \
+             below {MIN_LEARNING_RATE:e}, where steps no longer change the weights: train at most {most} \
+             epochs, or decay less"
+        ),
+    ))
 }
 
 /// A built optimizer with its state. An enum rather than a trait object so

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{shifted_subset, Dataset, MAX_SHIFT};
 use crate::loss::Reduction;
-use crate::optim::OptimizerSpec;
+use crate::optim::{validate_decay_schedule, OptimizerSpec};
 use crate::ConfigError;
 
 /// How to train: everything but the architecture.
@@ -63,7 +63,8 @@ impl TrainConfig {
                 format!("{} pixels is more than {MAX_SHIFT}: the digit would leave the image", self.shift),
             ));
         }
-        self.optimizer.validate()
+        self.optimizer.validate()?;
+        validate_decay_schedule(self.optimizer.learning_rate(), self.lr_decay, self.epochs)
     }
 
     /// The training images at `indices`, shifted as configured: what one

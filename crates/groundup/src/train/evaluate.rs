@@ -28,8 +28,16 @@ const EVAL_BATCH: usize = 128;
 pub struct EvalSums {
     pub examples: usize,
     /// Σ of the examples' losses; not finite if the output overflowed.
+    /// (`null` reads as NaN: JSON, which carries these between workers'
+    /// checks, has no NaN.)
+    #[serde(deserialize_with = "nan_if_null")]
     pub loss_sum: f64,
     pub confusion: ConfusionMatrix,
+}
+
+/// A number, or NaN for `null`.
+pub fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl EvalSums {

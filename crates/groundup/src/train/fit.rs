@@ -6,12 +6,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::config::TrainConfig;
 use super::session::Session;
-use super::trainer::Trainer;
-use crate::data::Dataset;
 use crate::metrics::{BatchMetrics, ConfusionMatrix, EvalMetrics};
-use crate::{ConfigError, Error, TrainError};
+use crate::{ConfigError, Error};
 
 /// Something that happened during [`fit`].
 #[derive(Clone, Debug)]
@@ -40,10 +37,10 @@ pub struct FitSummary {
 }
 
 /// Trains `session` until its epochs are done, evaluating on its test set
-/// (if it has one) every `config.eval_every` steps and at the end of every
+/// (if it has one) every `eval_every` steps of its configuration and at the end of every
 /// epoch; reports every step and evaluation to `on_event`. Stops at the
 /// first divergence.
-pub fn fit_session(session: &mut Session, mut on_event: impl FnMut(&Event)) -> Result<FitSummary, Error> {
+pub fn fit(session: &mut Session, mut on_event: impl FnMut(&Event)) -> Result<FitSummary, Error> {
     if session.train_data().is_empty() {
         return Err(ConfigError::new("training_data", "there are no training images").into());
     }
@@ -84,26 +81,3 @@ pub fn fit_session(session: &mut Session, mut on_event: impl FnMut(&Event)) -> R
         confusion: last_eval.map(|m| m.confusion),
     })
 }
-
-/// [`fit_session`] for a trainer and data sets held elsewhere: the trainer
-/// continues from where it is and ends where the run ends.
-pub fn fit(
-    trainer: &mut Trainer,
-    config: &TrainConfig,
-    train: &Dataset,
-    test: Option<&Dataset>,
-    on_event: impl FnMut(&Event),
-) -> Result<FitSummary, TrainError> {
-    config.validate()?;
-    let placeholder = Trainer::new(trainer.network().spec(), config)?;
-    let owned = std::mem::replace(trainer, placeholder);
-    let mut session = Session::from_trainer(owned, config.clone(), train.clone(), test.cloned().unwrap_or_default());
-    let result = fit_session(&mut session, on_event);
-    *trainer = session.into_trainer();
-    result.map_err(|e| match e {
-        Error::Train(t) => t,
-        Error::Config(c) => TrainError::Config(c),
-        other => TrainError::Config(ConfigError::new("training", other.to_string())),
-    })
-}
-

@@ -18,7 +18,7 @@ pub mod trainer;
 
 pub use config::{SettingsPatch, TrainConfig, MAX_BATCH, MAX_EPOCHS};
 pub use evaluate::{evaluate, evaluate_range, evaluation_sums, EvalSums};
-pub use fit::{fit, fit_session, Event, FitSummary};
+pub use fit::{fit, Event, FitSummary};
 pub use sampler::BatchSampler;
 pub use session::{find_preset, EvalReport, Examples, Session, SettingsView, ShardPlan, StepReport};
 pub use trainer::{accumulate_gradients, accuracy, predict, GradientSums, Trainer};

@@ -36,10 +36,10 @@ use super::config::{SettingsPatch, TrainConfig};
 use super::evaluate::{evaluation_sums, EvalSums};
 use super::sampler::BatchSampler;
 use super::trainer::{GradientSums, Trainer};
-use crate::data::{parse_csv, Dataset, Split, IMAGE_PIXELS};
+use crate::data::{Chunk, Dataset, Split, IMAGE_PIXELS, NUM_CLASSES};
 use crate::metrics::{argmax_rows, BatchMetrics, EvalMetrics};
 use crate::presets::{preset, Preset, PRESET_NAMES};
-use crate::{model_io, ConfigError, Error, ModelSpec, Network, TrainError};
+use crate::{model_io, ConfigError, Error, ModelError, ModelSpec, Network, TrainError};
 
 /// A manifest promising more rows than this gets no room reserved up front
 /// (196 MB of pixels; MNIST has 70,000 rows): a corrupt manifest must not
@@ -140,7 +140,10 @@ pub struct Examples {
 /// The preset called `name`, or an error listing them.
 pub fn find_preset(name: &str) -> Result<Preset, ConfigError> {
     preset(name).ok_or_else(|| {
-        ConfigError::new("preset", format!("unknown model {name:?}; choose one of {}", PRESET_NAMES.join(", ")))
+        ConfigError::new(
+            "preset",
+            format!("unknown model {name:?}; choose one of {}", PRESET_NAMES.join(", ")),
+        )
     })
 }
 
@@ -186,11 +189,18 @@ impl Session {
         train: Dataset,
         test: Dataset,
     ) -> Result<Self, Error> {
+        spec.fits_data(IMAGE_PIXELS, NUM_CLASSES)?;
         let trainer = Trainer::new(spec, &config)?;
         Ok(Self::around(trainer, config, preset, train, test))
     }
 
-    fn around(trainer: Trainer, config: TrainConfig, preset: Option<Preset>, train: Dataset, test: Dataset) -> Self {
+    fn around(
+        trainer: Trainer,
+        config: TrainConfig,
+        preset: Option<Preset>,
+        train: Dataset,
+        test: Dataset,
+    ) -> Self {
         let last_good = Checkpoint { weights: trainer.network().flat_values(), step: trainer.steps() };
         Self {
             preset,
@@ -268,6 +278,10 @@ impl Session {
     /// it matches (or the current ones). On error nothing changes.
     pub fn import_model(&mut self, bytes: &[u8], name: &str) -> Result<(), Error> {
         let network = model_io::from_safetensors(bytes, name)?;
+        network
+            .spec()
+            .fits_data(IMAGE_PIXELS, NUM_CLASSES)
+            .map_err(|e| ModelError::Spec { source_name: name.to_owned(), detail: e.to_string() })?;
         let matching = PRESET_NAMES.iter().filter_map(|n| preset(n)).find(|p| &p.spec == network.spec());
         let config = matching.as_ref().map_or_else(|| self.config.clone(), |p| p.train.clone());
         let trainer = Trainer::from_network(network, &config)?;
@@ -298,12 +312,19 @@ impl Session {
             .map_err(|e| ConfigError::new("rows", format!("{split}: cannot reserve {rows} rows: {e}")).into())
     }
 
-    /// Parses one CSV chunk (`label,p0,…,p783` rows; plain or gzip) into
-    /// `split` and returns the rows added. On a malformed row nothing is
-    /// added; the error names `name`, the line and the column.
-    pub fn add_chunk(&mut self, split: &str, name: &str, csv: &[u8]) -> Result<usize, Error> {
+    /// Parses one CSV chunk (`label,p0,…,p783` rows; plain or gzip) of
+    /// `rows` rows, as its manifest declares, into `split` and returns the
+    /// rows added. Reading stops at the first row past `rows` and once the
+    /// text is longer than `rows` rows can be: a chunk that inflates to a
+    /// gigabyte costs no more memory than what it declared. On a malformed
+    /// row, or a row count that is not `rows`, nothing is added; the error
+    /// names `name`, and the line and the column.
+    pub fn add_chunk(&mut self, split: &str, name: &str, csv: &[u8], rows: usize) -> Result<usize, Error> {
         let split = split_named(split)?;
-        let chunk = parse_csv(csv, name)?;
+        // The bytes were checked against the manifest already (or could not
+        // be: a host that gunzips them): parse them as that chunk.
+        let declared = Chunk { file: name.to_owned(), rows, bytes: csv.len() as u64, sha256: String::new() };
+        let chunk = declared.parse_rows(csv, name)?;
         self.add_examples(split, &chunk);
         Ok(chunk.len())
     }
@@ -483,6 +504,12 @@ impl Session {
         self.evaluation.is_some()
     }
 
+    /// Ends the evaluation in progress, if any, without a result (a piece
+    /// was lost).
+    pub fn abandon_evaluation(&mut self) {
+        self.evaluation = None;
+    }
+
     /// Hands out the next `count` images of the evaluation in progress (to
     /// compute here with [`evaluate_here`](Self::evaluate_here), or with
     /// [`test_images`](Self::test_images) elsewhere). Empty when all are out.
@@ -513,6 +540,8 @@ impl Session {
     pub fn add_evaluation(&mut self, piece: &EvalSums) -> Result<Option<EvalReport>, Error> {
         let e = self.evaluation.as_mut().ok_or_else(|| usage("no evaluation is in progress"))?;
         if piece.confusion.total() as usize > piece.examples || e.sums.examples + piece.examples > e.claimed {
+            // The pieces can no longer add up: this evaluation is over.
+            self.evaluation = None;
             return Err(usage("an evaluation piece covers more images than were handed out"));
         }
         e.sums.add(piece);
@@ -539,7 +568,8 @@ impl Session {
         }
         self.abandon_batch();
         let optimizer = self.config.optimizer.with_learning_rate(learning_rate);
-        if let Err(e) = self.trainer.restore_weights(&self.last_good.weights, self.last_good.step, &optimizer) {
+        if let Err(e) = self.trainer.restore_weights(&self.last_good.weights, self.last_good.step, &optimizer)
+        {
             return e.into();
         }
         TrainError::RolledBack { step, what, weights_from_step: self.last_good.step, learning_rate }
@@ -549,7 +579,9 @@ impl Session {
     pub fn evaluate_training_set(&mut self) -> Result<EvalMetrics, Error> {
         let sums = evaluation_sums(self.trainer.network_mut(), &self.train, 0..self.train.len());
         if !sums.is_consistent() {
-            return Err(TrainError::NonFiniteOutput { what: format!("{} training images", sums.examples) }.into());
+            return Err(
+                TrainError::NonFiniteOutput { what: format!("{} training images", sums.examples) }.into()
+            );
         }
         Ok(sums.metrics(self.step()))
     }
@@ -566,7 +598,11 @@ impl Session {
     /// (row-major 28×28, 0 = background).
     pub fn predict(&mut self, pixels: &[f32]) -> Result<Vec<f32>, Error> {
         if pixels.len() != IMAGE_PIXELS {
-            return Err(ConfigError::new("pixels", format!("expected {IMAGE_PIXELS} pixels, got {}", pixels.len())).into());
+            return Err(ConfigError::new(
+                "pixels",
+                format!("expected {IMAGE_PIXELS} pixels, got {}", pixels.len()),
+            )
+            .into());
         }
         if let Some(bad) = pixels.iter().find(|v| !(0.0..=1.0).contains(*v)) {
             return Err(ConfigError::new("pixels", format!("pixel value {bad} is outside [0, 1]")).into());

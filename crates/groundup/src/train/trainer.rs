@@ -383,4 +383,3 @@ pub fn predict(network: &mut Network<f32>, x: Array2<f32>) -> Array2<f32> {
     let output = network.forward(x, Mode::Infer);
     network.spec().objective.predict(&output)
 }
-

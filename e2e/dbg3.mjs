@@ -1,0 +1,11 @@
+import { setUp } from './harness.mjs';
+const env = await setUp();
+const record = await env.newPage();
+const page = record.page;
+page.on('worker', (w) => w.on('console', (m) => console.log('worker', m.type(), m.text())));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+await page.goto(env.url);
+await page.waitForTimeout(4000);
+console.log(await page.evaluate(() => document.getElementById('state').textContent));
+console.log(record.errors);
+await env.close();

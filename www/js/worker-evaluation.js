@@ -1,0 +1,133 @@
+// Evaluations and answers, for the training worker (worker.js): an
+// evaluation runs in pieces between yields (shared with the shard workers
+// when there are some), and each finished one refreshes the gallery of test
+// images and the answer to the last drawing. The session (Rust) adds the
+// pieces up and goes back to the last finite weights if they overflow.
+
+import { post, schedule, sharing, w } from './worker-context.js';
+import { stopTraining } from './worker-training.js';
+
+const EVAL_SUBSET = 2000;
+const EVAL_PIECE = 500;
+const GALLERY_EVERY_MS = 5000;
+const GALLERY_SCAN = 1000;
+const GALLERY_KEEP = 8;
+
+const errorText = (e) => (e && e.message) || String(e);
+
+/**
+ * Starts an evaluation on all test images (`full`) or the first EVAL_SUBSET,
+ * replacing one in progress; `then()` runs when it completes. Outside
+ * training the worker is `evaluating` meanwhile.
+ */
+export function evaluate(full, then = () => {}) {
+  if (w.trainer.beginEvaluation(full, EVAL_SUBSET) === 0) return; // no test data yet
+  w.run.afterEvaluation = then;
+  w.run.sinceEvalMs = 0;
+  if (w.machine.is('idle')) w.machine.go('evaluating');
+  schedule();
+}
+
+export async function evaluationPiece() {
+  const t0 = performance.now();
+  const forRun = w.run;
+  let report;
+  try {
+    if (sharing() && w.pool?.started && w.pool.size > 1) {
+      w.busy = true;
+      report = await w.pool.evaluate(w.trainer, EVAL_PIECE * w.pool.size, () => w.run === forRun && w.trainer.evaluating);
+    } else {
+      report = w.trainer.evaluateNext(EVAL_PIECE);
+    }
+  } catch (e) {
+    w.busy = false;
+    if (w.run === forRun) evaluationFailed(e);
+    schedule();
+    return;
+  }
+  w.busy = false;
+  w.run.evaluationMs = (w.run.evaluationMs ?? 0) + (performance.now() - t0);
+  if (report && w.run === forRun) evaluationDone(report);
+  schedule();
+}
+
+function evaluationDone(report) {
+  post('evaluation', {
+    step: report.step,
+    epoch: report.epoch,
+    examples: report.examples,
+    loss: report.loss,
+    accuracy: report.accuracy,
+    full: report.full,
+    confusion: report.confusion.counts,
+    ms: w.run.evaluationMs ?? 0,
+  });
+  w.run.evaluationMs = 0;
+  w.run.sinceEvalMs = 0;
+  const then = w.run.afterEvaluation ?? (() => {});
+  w.run.afterEvaluation = null;
+  if (w.machine.is('evaluating')) w.machine.go('idle');
+  then();
+}
+
+function evaluationFailed(e) {
+  w.run.afterEvaluation = null;
+  w.trainer.abandonEvaluation(); // a lost piece: the rest can never add up
+  if (e?.kind !== 'diverged') {
+    if (w.machine.is('evaluating')) w.machine.go('idle');
+    post('error', { request: 'evaluate', message: errorText(e), kind: e?.kind ?? 'internal' });
+    return;
+  }
+  // The weights overflow on test images. If the session went back to the
+  // last weights that evaluated finite (the error names that step), show
+  // where it now stands.
+  stopTraining('diverged', errorText(e));
+  if (Number.isInteger(e.step)) evaluate(false, () => afterEvaluation(true));
+}
+
+export function gallery(force) {
+  const now = performance.now();
+  if (w.trainer.testSize === 0 || (!force && now - w.run.lastGalleryAt < GALLERY_EVERY_MS)) return;
+  w.run.lastGalleryAt = now;
+  const correct = [];
+  const mistakes = [];
+  const total = Math.min(GALLERY_SCAN, w.trainer.testSize);
+  const block = 250;
+  let scanned = 0;
+  // Scan in blocks and stop once both lists are full: a trained net makes
+  // ~1 mistake in 100, an untrained one ~9 in 10.
+  for (let start = 0; start < total && (correct.length < GALLERY_KEEP || mistakes.length < GALLERY_KEEP); start += block) {
+    const ex = w.trainer.testExamples(start, Math.min(block, total - start));
+    for (let i = 0; i < ex.labels.length; i++) {
+      const list = ex.predictions[i] === ex.labels[i] ? correct : mistakes;
+      if (list.length >= GALLERY_KEEP) continue;
+      list.push({
+        index: start + i,
+        label: ex.labels[i],
+        prediction: ex.predictions[i],
+        confidence: ex.confidences[i],
+        pixels: ex.images.slice(i * 784, (i + 1) * 784),
+      });
+    }
+    scanned += ex.labels.length;
+  }
+  post('gallery', { step: w.trainer.step, correct, mistakes, scanned });
+}
+
+export function predictDrawing(retrained) {
+  if (!w.drawing.pixels) {
+    post('prediction', { id: w.drawing.id, step: w.trainer.step, retrained });
+    return;
+  }
+  try {
+    post('prediction', { id: w.drawing.id, probabilities: Array.from(w.trainer.predict(w.drawing.pixels)), step: w.trainer.step, retrained });
+  } catch (e) {
+    post('error', { request: 'predict', message: errorText(e), kind: e?.kind ?? 'internal' });
+  }
+}
+
+// After any evaluation: the gallery and the drawn digit follow the new net.
+export function afterEvaluation(forceGallery) {
+  gallery(forceGallery);
+  if (w.drawing.pixels) predictDrawing(true);
+}

@@ -1,0 +1,30 @@
+// The worker's modules load in a module worker next to the wasm glue
+// (../groundup-web.js, built by Trunk). A missing export or a syntax error
+// there only shows in the browser as "the worker failed to start", so link
+// them here against a stand-in for the glue: every import must resolve.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const JS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'js');
+const WORKER_MODULES = ['worker.js', 'shard-worker.js', 'worker-training.js', 'worker-evaluation.js', 'data-feed.js'];
+
+test('the worker modules link: every import they make is exported', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'groundup-worker-modules-'));
+  try {
+    cpSync(JS, path.join(dir, 'js'), { recursive: true });
+    // The glue's exports as the worker uses them; nothing runs at import.
+    writeFileSync(path.join(dir, 'groundup-web.js'), 'export default async function init() {}\nexport class Trainer {}\nexport class ShardWorker {}\n');
+    globalThis.self ??= globalThis; // a worker's global
+    self.postMessage ??= () => {}; // what the worker says on start-up goes nowhere
+    for (const name of WORKER_MODULES) {
+      await assert.doesNotReject(import(pathToFileURL(path.join(dir, 'js', name)).href), name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
