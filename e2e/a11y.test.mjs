@@ -18,7 +18,8 @@ let env;
 let record;
 
 before(async () => {
-  env = await setUp();
+  // axe is injected as a script: let it past the page's CSP (page.test.mjs checks the CSP).
+  env = await setUp({ bypassCSP: true });
 });
 
 after(async () => {

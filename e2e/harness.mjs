@@ -27,7 +27,7 @@ mkdirSync(ARTIFACTS, { recursive: true });
  * `{url, browser, server, newPage(options), close()}`; `server.requests`
  * lists every path the server was asked for.
  */
-export async function setUp({ intercept } = {}) {
+export async function setUp({ intercept, bypassCSP = false } = {}) {
   const requests = [];
   const server = await startServer({
     root: DIST,
@@ -42,6 +42,9 @@ export async function setUp({ intercept } = {}) {
     headless: true,
     args: FLAGS,
     viewport: { width: 1280, height: 1000 },
+    // Only for tests that inject a checker into the page (axe): the page's
+    // Content-Security-Policy refuses inline scripts, as it should.
+    bypassCSP,
   });
   const pages = [];
 
@@ -61,7 +64,11 @@ export async function setUp({ intercept } = {}) {
     page.on('request', (request) => record.requests.push(request.url()));
     page.on('worker', (worker) => {
       worker.on('console', (msg) => {
-        if (msg.type() === 'error') record.errors.push(`worker console: ${msg.text()} @ ${msg.location().url}`);
+        if (msg.type() !== 'error') return;
+        const text = `worker console: ${msg.text()} @ ${msg.location().url}`;
+        record.errors.push(text);
+        // Also at once: a test that then times out would not show it.
+        console.error(text);
       });
     });
     pages.push(record);

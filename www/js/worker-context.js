@@ -16,7 +16,7 @@ export const w = {
   machine: new Machine(),
   workers: Math.min(cores, DEFAULT_WORKERS), // how many share each step
   pool: null, // the shard workers, started at the first shared slice
-  busy: false, // a shared step or evaluation is awaiting shard workers
+  busy: false, // 'slice' or 'evaluation' while one awaits shard workers
   drawing: { id: 0, pixels: null }, // the last drawn image, re-predicted as the net learns
   run: null, // everything about the current run: newRun() makes a fresh one
 };
@@ -33,6 +33,7 @@ export function newRun() {
     lastGalleryAt: -Infinity,
     waitingForData: false,
     afterEvaluation: null, // what to do when the evaluation in progress completes
+    evaluations: 0, // evaluations begun: a piece in flight belongs to the one it counted
     evaluationMs: 0,
   };
 }

@@ -22,6 +22,7 @@ const errorText = (e) => (e && e.message) || String(e);
  */
 export function evaluate(full, then = () => {}) {
   if (w.trainer.beginEvaluation(full, EVAL_SUBSET) === 0) return; // no test data yet
+  w.run.evaluations++;
   w.run.afterEvaluation = then;
   w.run.sinceEvalMs = 0;
   if (w.machine.is('idle')) w.machine.go('evaluating');
@@ -31,24 +32,33 @@ export function evaluate(full, then = () => {}) {
 export async function evaluationPiece() {
   const t0 = performance.now();
   const forRun = w.run;
-  let report;
+  const forEvaluation = w.run.evaluations;
+  // Still the evaluation this piece belongs to? A reset, or a new
+  // evaluation begun meanwhile, makes its answer history.
+  const current = () => w.run === forRun && w.run.evaluations === forEvaluation;
+  let report = null;
+  let failure = null;
   try {
     if (sharing() && w.pool?.started && w.pool.size > 1) {
-      w.busy = true;
-      report = await w.pool.evaluate(w.trainer, EVAL_PIECE * w.pool.size, () => w.run === forRun && w.trainer.evaluating);
+      w.busy = 'evaluation';
+      report = await w.pool.evaluate(w.trainer, EVAL_PIECE * w.pool.size, current);
     } else {
       report = w.trainer.evaluateNext(EVAL_PIECE);
     }
   } catch (e) {
-    w.busy = false;
-    if (w.run === forRun) evaluationFailed(e);
-    schedule();
-    return;
+    failure = e;
   }
   w.busy = false;
-  w.run.evaluationMs = (w.run.evaluationMs ?? 0) + (performance.now() - t0);
-  if (report && w.run === forRun) evaluationDone(report);
-  schedule();
+  try {
+    if (!current()) return;
+    w.run.evaluationMs += performance.now() - t0;
+    if (failure) evaluationFailed(failure);
+    else if (report) evaluationDone(report);
+  } catch (e) {
+    post('error', { request: 'evaluate', message: errorText(e), kind: 'internal' });
+  } finally {
+    schedule(); // the next piece, or training: whatever happened here
+  }
 }
 
 function evaluationDone(report) {

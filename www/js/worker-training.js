@@ -77,7 +77,7 @@ export function trainingSlice() {
 // A slice of shared steps: about SLICE_MS of them, each awaiting the shard
 // workers (messages are served meanwhile; `w.busy` keeps other ticks out).
 async function sharedSlice() {
-  w.busy = true;
+  w.busy = 'slice';
   const forRun = w.run;
   const t0 = performance.now();
   let report = null;
@@ -99,18 +99,16 @@ async function sharedSlice() {
     failure = e;
   }
   w.busy = false;
-  // A reset meanwhile made this slice's run history: drop it, go on with the new one.
-  if (w.run !== forRun) {
-    schedule();
-    return;
+  try {
+    // A reset meanwhile made this slice history: the new run goes on.
+    if (w.run !== forRun) return;
+    if (failure) trainingFailed(failure);
+    else if (report) sliceDone(report, performance.now() - t0);
+  } catch (e) {
+    post('error', { request: 'train', message: errorText(e), kind: 'internal' });
+  } finally {
+    schedule(); // a pause that waited for this slice is taken at the next tick
   }
-  if (failure) {
-    trainingFailed(failure);
-    return;
-  }
-  if (report) sliceDone(report, performance.now() - t0);
-  else schedule();
-  if (w.machine.is('pausing')) pauseNow();
 }
 
 export function shardWorkerLost(reason) {

@@ -26,12 +26,20 @@ import { pauseNow, startTraining, trainingSlice } from './worker-training.js';
 
 const errorText = (e) => (e && e.message) || String(e);
 
+// What the worker does between messages: a pause that waited for a shared
+// step, then any evaluation in progress, then training.
 onTick(() => {
-  if (w.busy) return; // the shared step in flight schedules what comes next
-  if (w.trainer.evaluating) {
-    evaluationPiece();
-  } else if (w.machine.is('training')) {
-    trainingSlice();
+  if (w.busy) return; // what is in flight schedules the next tick when it lands
+  try {
+    if (w.machine.is('pausing')) {
+      pauseNow();
+    } else if (w.trainer.evaluating) {
+      evaluationPiece();
+    } else if (w.machine.is('training')) {
+      trainingSlice();
+    }
+  } catch (e) {
+    post('error', { request: 'train', message: errorText(e), kind: e?.kind ?? 'internal' });
   }
 });
 
@@ -96,8 +104,8 @@ const handlers = {
   pause() {
     if (!w.machine.is('training')) return;
     // A shared step in flight finishes first, so that "paused" follows the
-    // last step's report.
-    if (w.busy) w.machine.go('pausing');
+    // last step's report; the next tick then pauses.
+    if (w.busy === 'slice') w.machine.go('pausing');
     else pauseNow();
   },
   reset({ preset }) {
