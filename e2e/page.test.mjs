@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ARTIFACTS, openPage, setUp, shownAccuracy, shownStep, waitForData } from './harness.mjs';
+import { ARTIFACTS, DIGITS, ellipse, openPage, readPrediction as readPredictionOn, setUp, shownAccuracy, shownStep, stroke as strokeOn, waitForData } from './harness.mjs';
 
 let env;
 let record;
@@ -36,42 +36,8 @@ function assertClean() {
 const button = (name) => page.getByRole('button', { name, exact: true });
 const stateText = () => page.locator('#state').textContent();
 
-/** Draws a polyline given in fractions of the pad (0..1), as one mouse stroke. */
-async function stroke(points) {
-  const box = await page.locator('#pad').boundingBox();
-  const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
-  await page.mouse.up();
-}
-
-const ellipse = (cx, cy, rx, ry, n = 28) =>
-  Array.from({ length: n + 2 }, (_, i) => {
-    const a = (i / n) * 2 * Math.PI - Math.PI / 2;
-    return [cx + rx * Math.cos(a), cy + ry * Math.sin(a)];
-  });
-
-const DIGITS = {
-  0: [ellipse(0.5, 0.5, 0.2, 0.3)],
-  1: [[[0.52, 0.18], [0.5, 0.5], [0.48, 0.82]]],
-  7: [[[0.3, 0.22], [0.7, 0.22], [0.58, 0.45], [0.45, 0.82]]],
-};
-
-// The answer about the finished drawing: the pad also asks about a stroke
-// while it is drawn (a short partial line looks like a blob, not a digit),
-// so wait until the page shows the answer to its latest request.
-async function readPrediction() {
-  await page.waitForTimeout(250); // past the pad's 100 ms throttle: the last request is out
-  await page.waitForFunction(
-    () =>
-      document.documentElement.dataset.answeredId === document.documentElement.dataset.drawingId &&
-      /Prediction: \d \(\d+%\)/.test(document.getElementById('prediction').textContent),
-  );
-  const text = await page.locator('#prediction').textContent();
-  const [, digit, percent] = /Prediction: (\d) \((\d+)%\)/.exec(text);
-  return { digit: Number(digit), percent: Number(percent), text };
-}
+const stroke = (points) => strokeOn(page, points);
+const readPrediction = () => readPredictionOn(page);
 
 async function medianSpeed(preset, seconds) {
   await page.selectOption('#preset', preset);

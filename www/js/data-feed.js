@@ -121,6 +121,7 @@ function addChunk(trainer, split, chunk, loaded, p, post) {
     if (loaded.fromCache) p.fromCache++;
     p.fractions.set(chunk.file, 1);
   } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) throw e; // a trap: the worker is done for
     // Rust's error (kind "data") names the chunk, the line and the column.
     p.failed++;
     post('dataError', { split, chunk: chunk.file, message: errorText(e), ...(Number.isInteger(e?.line) ? { line: e.line } : {}), ...(Number.isInteger(e?.column) ? { column: e.column } : {}) });

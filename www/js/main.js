@@ -3,10 +3,11 @@
 // and prediction happen in the worker (worker.js); the messages are listed
 // in protocol.js.
 
-import { TO_PAGE, check, message } from './protocol.js';
-import { DrawPad, KEYBOARD_HELP } from './drawpad.js';
+import { WorkerKeeper } from './worker-keeper.js';
+import { ModelFiles } from './model-files.js';
 import { LineChart, onColorSchemeChange } from './chart.js';
-import { drawDigit, drawProbabilities } from './bars.js';
+import { Drawing } from './drawing.js';
+import { clearDataErrors, showDataError, showDataProgress } from './data-progress.js';
 import { Controls } from './controls.js';
 import { Gallery } from './gallery.js';
 import { PageLink } from './page-link.js';
@@ -28,8 +29,14 @@ function clock(ms) {
 
 // URLs are resolved against the page, so the page works under any path.
 const absolute = (path) => new URL(path, document.baseURI).href;
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const send = (type, fields) => worker.postMessage(message(type, fields));
+// The keeper starts a new worker should this one die (worker-keeper.js);
+// `handlers` below answer its messages, `workerLost` its death.
+const keeper = new WorkerKeeper(new URL('./worker.js', import.meta.url), {
+  onMessage: (data) => handlers[data.type](data),
+  onLost: (lost) => workerLost(lost),
+  onStartFailed: (reason) => setState(`The training worker failed to start: ${reason}`),
+});
+const send = (type, fields, transfer) => keeper.send(type, fields, transfer);
 
 // ---- page elements ------------------------------------------------------
 
@@ -37,9 +44,6 @@ const buttons = { train: $('train'), pause: $('pause'), reset: $('reset'), clear
 const stateText = $('state');
 const progressLine = $('progress-line');
 const accuracyText = $('accuracy');
-const predictionText = $('prediction');
-const seenCanvas = $('seen');
-const probabilitiesCanvas = $('probabilities');
 
 const lossChart = new LineChart($('loss-chart'), {
   title: 'Loss',
@@ -66,6 +70,11 @@ const gallery = new Gallery({
   mistakesList: $('gallery-mistakes'),
   note: $('gallery-note'),
 });
+
+const modelFiles = new ModelFiles(
+  { exportButton: $('export-model'), importInput: $('import-model'), status: $('import-status'), error: $('import-error') },
+  send,
+);
 
 const link = new PageLink({
   problems: $('url-errors'),
@@ -162,58 +171,10 @@ function startOver(text) {
 
 // ---- drawing and prediction ---------------------------------------------
 
-let predictId = 0;
-let predictSentAt = 0;
-let shownDigit = -1;
-let lastImage = null;
-let lastProbabilities = null;
-
-function onImage(image) {
-  lastImage = image;
-  drawDigit(seenCanvas, image);
-  predictId++;
-  // Which drawing the page last asked about, and (below) which one the text
-  // answers: equal once the answer to the finished drawing is shown.
-  document.documentElement.dataset.drawingId = String(predictId);
-  predictSentAt = performance.now();
-  send('predict', { id: predictId, ...(image ? { pixels: image } : {}) });
-  // A cleared pad has no prediction: say so now, not when the worker
-  // (perhaps busy evaluating) gets round to answering.
-  if (!image) showPrediction({ id: predictId, retrained: false });
-}
-
-// The visible help says what the pad's own description says.
-$('pad-help').textContent = `Draw one digit, large and centred. Keyboard: ${KEYBOARD_HELP}`;
-const pad = new DrawPad($('pad'), { onChange: onImage });
-buttons.clear.addEventListener('click', () => {
-  pad.clear(); // calls onImage(null)
-  $('pad').focus();
-});
-
-function showPrediction({ id, probabilities, retrained }) {
-  if (id !== predictId) return; // an answer about an older drawing
-  lastProbabilities = probabilities ?? null;
-  if (probabilities && !retrained && history.predictionMs.length < 1000) {
-    history.predictionMs.push(performance.now() - predictSentAt); // round trip through the worker
-  }
-  drawProbabilities(probabilitiesCanvas, probabilities ?? null);
-  if (!probabilities) {
-    shownDigit = -1;
-    predictionText.textContent = 'Prediction: none yet — draw a digit.';
-    return;
-  }
-  let best = 0;
-  for (let i = 1; i < 10; i++) if (probabilities[i] > probabilities[best]) best = i;
-  // Re-predictions while training arrive every few seconds; the live region
-  // speaks only when the answer changes (the bars show the rest).
-  document.documentElement.dataset.answeredId = String(id);
-  if (retrained && best === shownDigit) return;
-  shownDigit = best;
-  predictionText.textContent = `Prediction: ${best} (${Math.round(probabilities[best] * 100)}%)`;
-  if (!document.documentElement.dataset.firstPredictionMs) {
-    document.documentElement.dataset.firstPredictionMs = String(Math.round(performance.now()));
-  }
-}
+const drawing = new Drawing(
+  { pad: $('pad'), help: $('pad-help'), clear: buttons.clear, seen: $('seen'), probabilities: $('probabilities'), text: $('prediction') },
+  { send, predictionMs: history.predictionMs },
+);
 
 // ---- buttons ------------------------------------------------------------
 
@@ -229,28 +190,6 @@ buttons.train.addEventListener('click', () => {
 });
 buttons.pause.addEventListener('click', () => send('pause'));
 buttons.reset.addEventListener('click', () => send('reset', { preset: $('preset').value }));
-
-// ---- data progress ------------------------------------------------------
-
-function showDataProgress(p) {
-  const bar = $(`${p.split}-progress`);
-  const value = Math.round(p.fraction * 100);
-  bar.setAttribute('aria-valuenow', String(value));
-  const parts = [`${p.chunksDone} of ${p.chunks} chunks`, `${number(p.rows)} of ${number(p.totalRows)} images`];
-  if (p.chunksFailed) parts.push(`${p.chunksFailed} failed`);
-  if (p.fromCache) parts.push(`${p.fromCache} from this browser's cache`);
-  bar.setAttribute('aria-valuetext', `${value}%: ${parts.join(', ')}`);
-  bar.querySelector('.progress-fill').style.width = `${value}%`;
-  bar.classList.toggle('failed', p.chunksFailed > 0);
-  $(`${p.split}-progress-text`).textContent = `${value}%`;
-  bar.title = parts.join(', ');
-}
-
-function showDataError({ message: text }) {
-  const li = document.createElement('li');
-  li.textContent = text;
-  $('data-errors').append(li);
-}
 
 // ---- the settings in the URL --------------------------------------------
 
@@ -305,17 +244,22 @@ const handlers = {
   ready({ settings, cores: logical, workers }) {
     workerReady = true;
     cores = logical;
-    startWorkers = workers;
-    Object.assign(inForce, settings, { workers });
-    controls.show(settings);
-    controls.showWorkers(workers, cores);
-    document.documentElement.dataset.workers = String(workers);
     for (const b of [buttons.train, buttons.reset]) b.disabled = false;
-    applyUrl();
-    // ?workers=N in the query (benchmarks, older links) when the fragment has no workers=.
-    const asked = Number(new URLSearchParams(location.search).get('workers'));
-    if (!link.chosen.has('workers') && Number.isInteger(asked) && asked >= 1 && asked !== workers) {
-      send('setWorkers', { count: Math.min(asked, cores) });
+    modelFiles.enable(true);
+    if (keeper.restarts > 0 && keeper.checkpoint) {
+      resumeRun(workers); // with the settings in force before, not the new worker's defaults
+    } else {
+      startWorkers = workers;
+      Object.assign(inForce, settings, { workers });
+      controls.show(settings);
+      controls.showWorkers(workers, cores);
+      document.documentElement.dataset.workers = String(workers);
+      applyUrl();
+      // ?workers=N in the query (benchmarks, older links) when the fragment has no workers=.
+      const asked = Number(new URLSearchParams(location.search).get('workers'));
+      if (!link.chosen.has('workers') && Number.isInteger(asked) && asked >= 1 && asked !== workers) {
+        send('setWorkers', { count: Math.min(asked, cores) });
+      }
     }
     send('loadData', { manifestUrl: absolute(MANIFEST) });
   },
@@ -325,7 +269,18 @@ const handlers = {
     settingsInForce(settings);
     setRunning(false);
     const title = PRESET_TITLES[preset] ?? 'custom';
-    if (source === 'pretrained') {
+    if (source === 'resumed') {
+      // The charts go on; the drawing is asked about again.
+      setState(`${lostNote} A new training worker took over with the weights of step ${number(keeper.checkpoint.step)}; the data came back from this browser's cache where it could. Press Train to go on.`);
+      drawing.askAgain();
+      return;
+    }
+    if (source === 'imported') {
+      modelName = name ?? '';
+      modelFiles.imported(modelName);
+      setState(`Model loaded: ${modelName} (${title}). Draw a digit, or press Train to train it further.`);
+      startOver('Loading the test images…');
+    } else if (source === 'pretrained') {
       modelName = name ?? '';
       document.documentElement.dataset.modelReadyMs = String(Math.round(performance.now()));
       setState(`Pretrained ${title} loaded (${modelName}): draw a digit, or press Reset for an untrained net.`);
@@ -384,10 +339,18 @@ const handlers = {
     showAccuracy(e);
     history.evaluations.push({ ...e, at: performance.now() });
   },
-  prediction: showPrediction,
+  prediction: (p) => drawing.answer(p),
+  stalled({ message: text }) {
+    setState(`Training, but ${text}`);
+  },
+  modelFile: (file) => modelFiles.download(file),
   gallery: (g) => gallery.show(g),
   error({ request, message: text, field }) {
-    if (request === 'loadModel') {
+    if (request === 'importModel') {
+      modelFiles.importFailed(text);
+    } else if (request === 'resume') {
+      setState(`${lostNote} A new training worker could not take over the weights (${text}); press Reset for a fresh network.`);
+    } else if (request === 'loadModel') {
       setState(`No pretrained network (${text}). Press Train to train one.`);
       urlApplied(inForce);
     } else {
@@ -398,20 +361,33 @@ const handlers = {
   },
 };
 
-worker.onmessage = (event) => {
-  const data = check(event.data, TO_PAGE);
-  handlers[data.type](data);
-};
-worker.onerror = (event) => {
-  setState(`The training worker failed to start: ${event.message || 'see the browser console'}`);
-};
+// ---- a worker that died ---------------------------------------------------
 
-drawProbabilities(probabilitiesCanvas, null);
+// What happened, for the message once the new worker has taken over.
+let lostNote = '';
+
+function workerLost({ reason, restarting }) {
+  workerReady = false;
+  setRunning(false);
+  for (const b of [buttons.train, buttons.reset]) b.disabled = true;
+  modelFiles.enable(false);
+  clearDataErrors(); // the new worker reports its own
+  lostNote = `The training worker stopped (${reason}).`;
+  setState(restarting ? `${lostNote} Starting a new one…` : `${lostNote} It stopped several times in a row, so no new one was started: reload the page.`);
+}
+
+// The new worker is ready: it takes over from the last good weights, with
+// the settings in force and as many workers as before.
+function resumeRun(workers) {
+  const { bytes, step, epoch } = keeper.checkpoint;
+  const { optimizer, learningRate, batchSize, epochs, seed } = inForce;
+  if (inForce.workers && inForce.workers !== workers) send('setWorkers', { count: Math.min(inForce.workers, cores) });
+  send('resume', { bytes, name: `the checkpoint of step ${step}`, step, epoch, settings: { optimizer, learningRate, batchSize, epochs, seed } });
+}
 
 // The canvases drawn once (not animated) take their colours from CSS when
 // drawn: draw them again when the reader's light/dark preference changes.
 onColorSchemeChange(() => {
-  drawDigit(seenCanvas, lastImage);
-  drawProbabilities(probabilitiesCanvas, lastProbabilities);
+  drawing.redraw();
   gallery.redraw();
 });

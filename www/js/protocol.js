@@ -92,6 +92,22 @@ export const MESSAGES = {
     fields: { id: 'integer', pixels: 'f32array?' },
   },
 
+  importModel: {
+    dir: TO_WORKER,
+    doc: 'Replace the network with a safetensors model file the reader chose (for example one the CLI trained). Answer: `model` (source "imported"), or `error` (request "importModel") with the current model untouched.',
+    fields: { bytes: 'u8array', name: 'string' },
+  },
+  exportModel: {
+    dir: TO_WORKER,
+    doc: 'The current weights as a safetensors file, the format the CLI writes. Answer: `modelFile`.',
+    fields: {},
+  },
+  resume: {
+    dir: TO_WORKER,
+    doc: 'Take over a run from a worker that died: its last `checkpoint` (weights, step, epoch) and the settings in force (as `configure` takes them). Answer: `model` (source "resumed") or `error`.',
+    fields: { bytes: 'u8array', name: 'string', step: 'number', epoch: 'integer', settings: 'object' },
+  },
+
   // ---- worker → page ----------------------------------------------------
   ready: {
     dir: TO_PAGE,
@@ -105,8 +121,23 @@ export const MESSAGES = {
   },
   model: {
     dir: TO_PAGE,
-    doc: 'A new network is in place: "pretrained" (imported file), "fresh" (setPreset/reset). Charts restart.',
+    doc: 'A new network is in place: "pretrained" (the page\'s model file), "imported" (a file the reader chose), "fresh" (setPreset/reset), "resumed" (a restarted worker took over; the charts go on). Otherwise the charts restart.',
     fields: { source: 'string', preset: 'string', settings: 'object', step: 'number', name: 'string?' },
+  },
+  checkpoint: {
+    dir: TO_PAGE,
+    doc: 'The last good weights — a new network, or one whose evaluation came out finite — as a safetensors file, with where the run stood. The page keeps the latest, to `resume` from if the worker dies.',
+    fields: { bytes: 'u8array', step: 'number', epoch: 'integer' },
+  },
+  modelFile: {
+    dir: TO_PAGE,
+    doc: 'The answer to `exportModel`: the safetensors bytes, the preset ("custom" for any other architecture) and the steps trained on this page.',
+    fields: { bytes: 'u8array', preset: 'string', step: 'number' },
+  },
+  crashed: {
+    dir: TO_PAGE,
+    doc: 'The wasm module trapped (a panic, memory exhausted, a bug): nothing in this worker can be trusted any more, and it closes itself. The page starts a new one and resumes from the last `checkpoint`.',
+    fields: { message: 'string' },
   },
   settings: {
     dir: TO_PAGE,
@@ -148,6 +179,11 @@ export const MESSAGES = {
       batches: 'array', step: 'number', epoch: 'integer', epochs: 'integer',
       imagesPerSecond: 'number', elapsedMs: 'number',
     },
+  },
+  stalled: {
+    dir: TO_PAGE,
+    doc: 'The training loss has not moved for a while and the accuracy is near chance (the session\'s stall detector: dead ReLUs, say). `message` starts "the loss has not changed for N steps" and says what to try; `step` is where it was noticed. Training goes on.',
+    fields: { step: 'number', message: 'string' },
   },
   evaluation: {
     dir: TO_PAGE,

@@ -38,7 +38,42 @@ export function newRun() {
   };
 }
 
-export const post = (type, fields) => self.postMessage(message(type, fields));
+/** Sends a message to the page; `transfer` hands over buffers instead of copying them. */
+export const post = (type, fields, transfer = []) => self.postMessage(message(type, fields), transfer);
+export const errorText = (e) => (e && e.message) || String(e);
+
+/**
+ * A wasm trap — a panic (release builds abort), memory that cannot grow, a
+ * bug — leaves the module's memory in an unknown state: nothing this worker
+ * computes afterwards can be trusted. It says so and closes; the page
+ * starts a new worker from the last checkpoint (worker-keeper.js).
+ */
+export function isFatal(e) {
+  return e instanceof WebAssembly.RuntimeError;
+}
+
+/** Reports an error from handling `request`: fatal ones end the worker. */
+export function reportError(request, e) {
+  if (isFatal(e)) {
+    crash(e);
+    return;
+  }
+  post('error', { request, message: errorText(e), kind: e?.kind ?? 'internal', ...(e?.field ? { field: e.field } : {}) });
+}
+
+let crashed = false;
+export function crash(e) {
+  if (crashed) return;
+  crashed = true;
+  post('crashed', { message: errorText(e) });
+  self.close();
+}
+
+/** The last good weights to the page, to resume from should this worker die. */
+export function postCheckpoint() {
+  const bytes = w.trainer.exportModel();
+  post('checkpoint', { bytes, step: w.trainer.step, epoch: w.trainer.epoch }, [bytes.buffer]);
+}
 export const settings = () => w.trainer.settings();
 export const sharing = () => w.workers > 1;
 

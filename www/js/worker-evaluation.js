@@ -4,7 +4,7 @@
 // images and the answer to the last drawing. The session (Rust) adds the
 // pieces up and goes back to the last finite weights if they overflow.
 
-import { post, schedule, sharing, w } from './worker-context.js';
+import { crash, errorText, isFatal, post, postCheckpoint, reportError, schedule, sharing, w } from './worker-context.js';
 import { stopTraining } from './worker-training.js';
 
 const EVAL_SUBSET = 2000;
@@ -13,7 +13,6 @@ const GALLERY_EVERY_MS = 5000;
 const GALLERY_SCAN = 1000;
 const GALLERY_KEEP = 8;
 
-const errorText = (e) => (e && e.message) || String(e);
 
 /**
  * Starts an evaluation on all test images (`full`) or the first EVAL_SUBSET,
@@ -55,7 +54,7 @@ export async function evaluationPiece() {
     if (failure) evaluationFailed(failure);
     else if (report) evaluationDone(report);
   } catch (e) {
-    post('error', { request: 'evaluate', message: errorText(e), kind: 'internal' });
+    reportError('evaluate', e);
   } finally {
     schedule(); // the next piece, or training: whatever happened here
   }
@@ -74,6 +73,7 @@ function evaluationDone(report) {
   });
   w.run.evaluationMs = 0;
   w.run.sinceEvalMs = 0;
+  postCheckpoint(); // these weights evaluated finite
   const then = w.run.afterEvaluation ?? (() => {});
   w.run.afterEvaluation = null;
   if (w.machine.is('evaluating')) w.machine.go('idle');
@@ -81,6 +81,10 @@ function evaluationDone(report) {
 }
 
 function evaluationFailed(e) {
+  if (isFatal(e)) {
+    crash(e);
+    return;
+  }
   w.run.afterEvaluation = null;
   w.trainer.abandonEvaluation(); // a lost piece: the rest can never add up
   if (e?.kind !== 'diverged') {
@@ -132,7 +136,7 @@ export function predictDrawing(retrained) {
   try {
     post('prediction', { id: w.drawing.id, probabilities: Array.from(w.trainer.predict(w.drawing.pixels)), step: w.trainer.step, retrained });
   } catch (e) {
-    post('error', { request: 'predict', message: errorText(e), kind: e?.kind ?? 'internal' });
+    reportError('predict', e);
   }
 }
 

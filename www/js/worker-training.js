@@ -4,7 +4,7 @@
 // divergence decide what comes next. The session (Rust) decides what a
 // step is and when the epochs are done; this decides when to yield.
 
-import { post, postState, schedule, settings, sharing, w } from './worker-context.js';
+import { crash, errorText, isFatal, post, postState, reportError, schedule, settings, sharing, w } from './worker-context.js';
 import { afterEvaluation, evaluate } from './worker-evaluation.js';
 import { ShardPool } from './shards.js';
 
@@ -14,7 +14,6 @@ const SPEED_WINDOW_MS = 3000;
 const SHARD_WORKER_URL = new URL('./shard-worker.js', import.meta.url);
 
 const elapsedMs = () => w.run.elapsedBefore + (w.machine.is('training', 'pausing') ? performance.now() - w.run.startedAt : 0);
-const errorText = (e) => (e && e.message) || String(e);
 
 export function startTraining() {
   if (w.machine.is('training')) return;
@@ -87,12 +86,14 @@ async function sharedSlice() {
     await w.pool.ready;
     const batchSize = settings().batchSize;
     const batches = [];
+    let stall = null;
     // `w.pool` turns null when setWorkers replaces it: the next slice starts the new one.
     while (w.machine.is('training') && w.pool && w.run === forRun && performance.now() - t0 < SLICE_MS) {
       const r = await w.pool.step(w.trainer, batchSize, () => w.run === forRun);
       if (!r) break;
       batches.push(...r.batches);
-      report = { ...r, batches };
+      stall = r.stall ?? stall;
+      report = { ...r, batches, stall };
       if (r.done) break;
     }
   } catch (e) {
@@ -105,7 +106,7 @@ async function sharedSlice() {
     if (failure) trainingFailed(failure);
     else if (report) sliceDone(report, performance.now() - t0);
   } catch (e) {
-    post('error', { request: 'train', message: errorText(e), kind: 'internal' });
+    reportError('train', e);
   } finally {
     schedule(); // a pause that waited for this slice is taken at the next tick
   }
@@ -122,6 +123,10 @@ export function pauseNow() {
 }
 
 function trainingFailed(e) {
+  if (isFatal(e)) {
+    crash(e);
+    return;
+  }
   // Rust refused the step and kept the weights from before it.
   stopTraining(e?.kind === 'diverged' ? 'diverged' : 'error', errorText(e));
   evaluate(false, () => afterEvaluation(true));
@@ -149,6 +154,9 @@ function sliceDone(report, ms) {
     imagesPerSecond: windowMs > 0 ? (windowImages * 1000) / windowMs : 0,
     elapsedMs: elapsedMs(),
   });
+  // The session noticed the loss has stopped moving (dead ReLUs, say):
+  // training goes on, but the reader should know.
+  if (report.stall) post('stalled', { step: report.stall.sinceStep + report.stall.steps, message: report.stall.message });
 
   if (report.done) {
     stopTraining('done', `finished ${settings().epochs} epochs`);

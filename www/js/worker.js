@@ -20,11 +20,9 @@
 import init, { Trainer } from '../groundup-web.js';
 import { TO_WORKER, check } from './protocol.js';
 import { feedData } from './data-feed.js';
-import { cores, newRun, onTick, post, postState, settings, w } from './worker-context.js';
+import { cores, crash, errorText, isFatal, newRun, onTick, post, postCheckpoint, postState, reportError, settings, w } from './worker-context.js';
 import { afterEvaluation, evaluate, evaluationPiece, gallery, predictDrawing } from './worker-evaluation.js';
 import { pauseNow, startTraining, trainingSlice } from './worker-training.js';
-
-const errorText = (e) => (e && e.message) || String(e);
 
 // What the worker does between messages: a pause that waited for a shared
 // step, then any evaluation in progress, then training.
@@ -39,7 +37,7 @@ onTick(() => {
       trainingSlice();
     }
   } catch (e) {
-    post('error', { request: 'train', message: errorText(e), kind: e?.kind ?? 'internal' });
+    reportError('train', e);
   }
 });
 
@@ -58,6 +56,7 @@ function newNetwork(source, name) {
   startOver();
   if (source === 'fresh') postState('reset');
   announceModel(source, name);
+  postCheckpoint();
   predictDrawing(true);
 }
 
@@ -84,7 +83,21 @@ const handlers = {
       onSplitComplete: (split) => {
         if (split === 'test' && w.machine.is('idle')) evaluate(false, () => afterEvaluation(true));
       },
-    }).catch((e) => post('dataError', { split: '', chunk: '', message: errorText(e) }));
+    }).catch((e) => (isFatal(e) ? crash(e) : post('dataError', { split: '', chunk: '', message: errorText(e) })));
+  },
+  importModel({ bytes, name }) {
+    w.trainer.importModel(bytes, name); // on error the current model stays
+    newNetwork('imported', name);
+    evaluate(false, () => gallery(true));
+  },
+  exportModel() {
+    const bytes = w.trainer.exportModel();
+    post('modelFile', { bytes, preset: settings().preset, step: w.trainer.step }, [bytes.buffer]);
+  },
+  resume({ bytes, name, step, epoch, settings: wanted }) {
+    w.trainer.resume(bytes, name, step, epoch, wanted);
+    newNetwork('resumed', name);
+    evaluate(false, () => gallery(true));
   },
   setPreset({ preset }) {
     w.trainer.setPreset(preset);
@@ -142,16 +155,17 @@ async function drain() {
       data = check(raw, TO_WORKER);
       await handlers[data.type](data);
     } catch (e) {
-      post('error', {
-        request: (data && data.type) || String(raw && raw.type),
-        message: errorText(e),
-        kind: e?.kind ?? 'internal',
-        ...(e?.field ? { field: e.field } : {}),
-      });
+      reportError((data && data.type) || String(raw && raw.type), e);
     }
   }
   draining = false;
 }
+
+// A trap in code that nobody awaits (a data chunk's parse, say) ends up
+// here; the page sees other uncaught errors as the Worker's `error` event.
+self.addEventListener('unhandledrejection', (event) => {
+  if (isFatal(event.reason)) crash(event.reason);
+});
 
 async function main() {
   await init();

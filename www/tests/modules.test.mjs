@@ -12,6 +12,10 @@ const EXPECTED = {
   '../js/bars.js': ['drawProbabilities', 'drawDigit'],
   '../js/settings.js': ['SETTINGS', 'parseSetting', 'formatSetting', 'readFragment', 'writeFragment', 'workerMessages'],
   '../js/worker-machine.js': ['Machine', 'STATES', 'TRANSITIONS'],
+  '../js/worker-keeper.js': ['WorkerKeeper', 'MAX_RESTARTS', 'RESTART_WINDOW_MS'],
+  '../js/model-files.js': ['ModelFiles', 'exportName'],
+  '../js/drawing.js': ['Drawing'],
+  '../js/data-progress.js': ['showDataProgress', 'showDataError', 'clearDataErrors'],
 };
 
 for (const [path, names] of Object.entries(EXPECTED)) {
@@ -21,3 +25,10 @@ for (const [path, names] of Object.entries(EXPECTED)) {
     for (const name of names) assert.ok(name in module, `missing export ${name}`);
   });
 }
+
+test('an exported model is named groundup-<preset>-step<N>.safetensors', async () => {
+  const { exportName } = await import('../js/model-files.js');
+  assert.equal(exportName('cnn', 0), 'groundup-cnn-step0.safetensors');
+  assert.equal(exportName('paper-mlp', 1234), 'groundup-paper-mlp-step1234.safetensors');
+  assert.equal(exportName('../etc', 5), 'groundup-custom-step5.safetensors');
+});

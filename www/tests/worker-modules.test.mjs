@@ -26,6 +26,7 @@ test('the worker modules link: every import they make is exported', () => {
     const script = `
       globalThis.self = globalThis; // a worker's global
       self.postMessage = () => {}; // what the worker says at start-up goes nowhere
+      self.addEventListener = () => {}; // a worker's global is an EventTarget
       const failed = [];
       for (const url of ${JSON.stringify(urls)}) {
         try { await import(url); } catch (e) { failed.push(url.split('/').pop() + ': ' + e.message); }

@@ -91,6 +91,14 @@ fn to_js(value: &impl Serialize) -> JsValue {
     value.serialize(&serializer).unwrap_or_else(|e| usage(format!("cannot convert the answer: {e}")))
 }
 
+/// A step report, with `stall: null` when there is none (plain `to_js`
+/// would give `undefined`).
+fn step_report_to_js(report: &StepReport) -> JsValue {
+    let serializer =
+        serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
+    report.serialize(&serializer).unwrap_or_else(|e| usage(format!("cannot convert the answer: {e}")))
+}
+
 /// A plain JS object as `T`, refusing unknown keys. Through serde_json:
 /// serde-wasm-bindgen would ignore an unknown key (`{momentum: 0.9}`).
 fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
@@ -258,12 +266,16 @@ impl WebTrainer {
     }
 
     /// Runs up to `batches` training steps: `{batches: [{step, epoch,
-    /// batchSize, loss, accuracy}], step, epoch, done}`. A step that
-    /// diverges throws (`kind: "diverged"`); the weights are those before it.
+    /// batchSize, loss, accuracy}], step, epoch, done, stall}`. `stall` is
+    /// `null`, or, on the report where the loss is first seen to have
+    /// stopped moving at chance accuracy, `{steps, sinceStep, loss,
+    /// accuracy, message}` (`message`: "the loss has not changed for 200
+    /// steps: …"). A step that diverges throws (`kind: "diverged"`); the
+    /// weights are those before it.
     #[wasm_bindgen(js_name = trainStep)]
     pub fn train_step(&mut self, batches: usize) -> Result<JsValue, JsValue> {
         let report: StepReport = self.session.train_steps(batches).map_err(js_error)?;
-        Ok(to_js(&report))
+        Ok(step_report_to_js(&report))
     }
 
     /// Starts one data-parallel step split into `parts` shards: `{epoch,
@@ -297,10 +309,10 @@ impl WebTrainer {
         self.session.add_shard_gradients(gradients, sums).map_err(js_error)
     }
 
-    /// Applies the batch in progress; a report like `trainStep`'s.
+    /// Applies the batch in progress; a report like `trainStep`'s, `stall` included.
     #[wasm_bindgen(js_name = finishBatch)]
     pub fn finish_batch(&mut self) -> Result<JsValue, JsValue> {
-        Ok(to_js(&self.session.finish_batch().map_err(js_error)?))
+        Ok(step_report_to_js(&self.session.finish_batch().map_err(js_error)?))
     }
 
     /// Drops the batch in progress, if any.
@@ -407,6 +419,27 @@ impl WebTrainer {
     #[wasm_bindgen(js_name = importModel)]
     pub fn import_model(&mut self, bytes: &[u8], name: &str) -> Result<(), JsValue> {
         self.session.import_model(bytes, name).map_err(js_error)
+    }
+
+    /// Takes over a run from its exported weights (a restarted worker):
+    /// `step` steps taken, the next batch in `epoch`, with `settings` as
+    /// `configure` takes them. On any error the current model stays.
+    pub fn resume(
+        &mut self,
+        bytes: &[u8],
+        name: &str,
+        step: f64,
+        epoch: usize,
+        settings: JsValue,
+    ) -> Result<(), JsValue> {
+        let patch: SettingsPatch = from_js(settings, "settings")?;
+        if !(step.is_finite() && step >= 0.0 && step.fract() == 0.0) {
+            return Err(js_error(groundup::ConfigError::new(
+                "step",
+                format!("{step} is not a count of steps"),
+            )));
+        }
+        self.session.resume(bytes, name, step as u64, epoch, &patch).map_err(js_error)
     }
 
     /// The architecture, as JSON.

@@ -16,6 +16,8 @@ binding_tests!(
     predictions_are_probabilities,
     models_round_trip_and_bad_files_keep_the_model,
     divergence_is_refused_and_rolled_back,
+    a_restarted_worker_resumes_where_the_run_stood,
+    a_stalled_loss_is_reported_to_javascript,
     a_step_shared_with_a_shard_worker_is_the_same_step,
     shard_misuse_is_refused_and_changes_nothing,
     evaluation_pieces_agree,

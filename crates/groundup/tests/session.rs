@@ -312,3 +312,44 @@ fn exported_models_come_back_with_their_preset_and_start_a_new_run() {
     other.reset().unwrap();
     assert_ne!(other.weights(), s.weights());
 }
+
+#[test]
+fn a_run_resumed_from_its_exported_weights_carries_on_where_it_stood() {
+    let mut run = session("mlp", |c| {
+        c.batch_size = 100; // 5 steps an epoch on 500 images
+        c.epochs = 3;
+    });
+    let _ = run.train_steps(7).unwrap(); // into epoch 1
+    let (step, epoch) = (run.step(), run.epoch());
+    assert_eq!((step, epoch), (7, 1));
+    let saved = run.export_model();
+
+    // A new session (the restarted worker) with other settings in force.
+    let mut resumed = session("cnn", |_| {});
+    let patch = SettingsPatch {
+        learning_rate: Some(0.002),
+        batch_size: Some(100),
+        epochs: Some(3),
+        ..Default::default()
+    };
+    resumed.resume(&saved, "checkpoint", step, epoch, &patch).unwrap();
+    assert_eq!(resumed.weights(), run.weights());
+    assert_eq!((resumed.step(), resumed.epoch()), (7, 1));
+    assert_eq!(resumed.settings().preset, "mlp");
+    assert_eq!(resumed.settings().learning_rate, 0.002);
+    // The rest of epoch 1 and all of epoch 2 remain: 10 steps, then done.
+    let mut steps = 0;
+    while !resumed.done() {
+        steps += resumed.train_steps(1).unwrap().batches.len();
+    }
+    assert_eq!((steps, resumed.step()), (10, 17));
+
+    // A damaged file, or a setting out of range, changes nothing.
+    let before = (resumed.weights(), resumed.step(), resumed.settings());
+    let cut = &saved[..saved.len() / 2];
+    assert!(resumed.resume(cut, "cut.safetensors", 3, 0, &SettingsPatch::default()).is_err());
+    let bad_lr = SettingsPatch { learning_rate: Some(-1.0), ..Default::default() };
+    let refused = resumed.resume(&saved, "checkpoint", 3, 0, &bad_lr).unwrap_err();
+    assert_eq!(ErrorReport::from(&refused).field.as_deref(), Some("learning_rate"));
+    assert_eq!(before, (resumed.weights(), resumed.step(), resumed.settings()));
+}

@@ -247,6 +247,63 @@ pub fn models_round_trip_and_bad_files_keep_the_model() {
     assert_eq!(t.predict(&image).unwrap(), before, "a failed import keeps the current model");
 }
 
+pub fn a_restarted_worker_resumes_where_the_run_stood() {
+    let mut t = loaded("mlp");
+    step(&mut t, 7);
+    let bytes = t.export_model();
+    let image = vec![0.3f32; 784];
+    let before = t.predict(&image).unwrap();
+
+    let mut fresh = loaded("cnn");
+    let wanted = js_object(&serde_json::json!({"learningRate": 0.002, "batchSize": 50})).unwrap();
+    fresh.resume(&bytes, "checkpoint", 7.0, 0, wanted).map_err(message).unwrap();
+    assert_eq!(fresh.predict(&image).unwrap(), before);
+    assert_eq!(fresh.step(), 7.0);
+    let s = settings(&fresh);
+    assert_eq!((s.preset.as_str(), s.learning_rate, s.batch_size), ("mlp", 0.002, 50));
+    assert_eq!(step(&mut fresh, 1).step, 8, "the step count goes on");
+
+    // A step count that is not one, or a damaged file: refused, nothing changes.
+    for bad_step in [-1.0, 2.5, f64::NAN] {
+        let e = fresh
+            .resume(&bytes, "checkpoint", bad_step, 0, js_object(&serde_json::json!({})).unwrap())
+            .unwrap_err();
+        assert_eq!(kind_and_field(&e), ("config".into(), Some("step".into())));
+    }
+    let e =
+        fresh.resume(&bytes[..100], "cut", 3.0, 0, js_object(&serde_json::json!({})).unwrap()).unwrap_err();
+    assert_eq!(kind_and_field(&e).0, "model");
+    assert_eq!(fresh.step(), 8.0);
+}
+
+pub fn a_stalled_loss_is_reported_to_javascript() {
+    // Every first-layer ReLU dead (biases −100): the loss cannot move.
+    let mut t = loaded("mlp");
+    let mut bytes = t.export_model();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
+    let offsets = &header["layers.0.bias"]["data_offsets"];
+    let (start, end) = (offsets[0].as_u64().unwrap() as usize, offsets[1].as_u64().unwrap() as usize);
+    for at in (8 + header_len + start..8 + header_len + end).step_by(4) {
+        bytes[at..at + 4].copy_from_slice(&(-100f32).to_le_bytes());
+    }
+    t.import_model(&bytes, "dead.safetensors").map_err(message).unwrap();
+    // 500 sample images in batches of 10: 50 steps an epoch, room for 640.
+    t.configure(js_object(&serde_json::json!({"epochs": 19, "batchSize": 10})).unwrap())
+        .map_err(message)
+        .unwrap();
+    let mut stalls = Vec::new();
+    for _ in 0..8 {
+        let report = t.train_step(80).map_err(message).unwrap();
+        let stall = field(&report, "stall");
+        if !stall.is_null() {
+            stalls.push(property(&stall, "message").expect("a message"));
+        }
+    }
+    assert_eq!(stalls.len(), 1, "{stalls:?}");
+    assert!(stalls[0].starts_with("the loss has not changed for 200 steps"), "{}", stalls[0]);
+}
+
 pub fn divergence_is_refused_and_rolled_back() {
     // A ReLU net under plain SGD at the largest allowed step blows up within
     // a few steps; the guard must refuse the step and restore weights that

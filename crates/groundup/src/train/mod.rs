@@ -7,6 +7,7 @@
 //! | [`trainer`] | one step, whole or from shards, and the divergence guard |
 //! | [`evaluate`] | loss, accuracy and confusion matrix, in pieces that add |
 //! | [`session`] | a run between two resets: data, schedule, shards, evaluations, the way back |
+//! | [`stall`] | noticing that the loss has stopped moving at chance accuracy (dead ReLUs) |
 //! | [`fit`] | a whole run in one call (the command line) |
 
 pub mod config;
@@ -14,6 +15,7 @@ pub mod evaluate;
 pub mod fit;
 pub mod sampler;
 pub mod session;
+pub mod stall;
 pub mod trainer;
 
 pub use config::{SettingsPatch, TrainConfig, MAX_BATCH, MAX_EPOCHS};
@@ -21,4 +23,5 @@ pub use evaluate::{evaluate, evaluate_range, evaluation_sums, EvalSums};
 pub use fit::{fit, Event, FitSummary};
 pub use sampler::BatchSampler;
 pub use session::{find_preset, EvalReport, Examples, Session, SettingsView, ShardPlan, StepReport};
+pub use stall::{Stall, StallDetector, STALL_MAX_ACCURACY, STALL_RELATIVE_CHANGE, STALL_WINDOW};
 pub use trainer::{accumulate_gradients, accuracy, predict, GradientSums, Trainer};

@@ -21,6 +21,12 @@ impl BatchSampler {
         Self { order: Vec::new(), next: 0, epoch: 0, len }
     }
 
+    /// A sampler over `len` examples whose next batch opens epoch `epoch`
+    /// (resuming a run part-way).
+    pub fn starting_at(len: usize, epoch: usize) -> Self {
+        Self { order: Vec::new(), next: 0, epoch, len }
+    }
+
     /// The epoch the next batch belongs to (0-based).
     pub fn epoch(&self) -> usize {
         self.epoch

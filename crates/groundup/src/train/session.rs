@@ -27,6 +27,10 @@
 //!   of the last evaluation that came out finite (and the fresh ones), and
 //!   an evaluation that overflows goes back to them
 //!   ([`TrainError::RolledBack`]).
+//! - **A stall.** Every step's loss and accuracy go to a
+//!   [`StallDetector`]: when the loss has stopped moving at chance accuracy
+//!   (dead ReLUs), the [`StepReport`] of the step that shows it carries a
+//!   [`Stall`], once. A new run, new weights or a rollback start it over.
 
 use std::ops::Range;
 
@@ -35,6 +39,7 @@ use serde::Serialize;
 use super::config::{SettingsPatch, TrainConfig};
 use super::evaluate::{evaluation_sums, EvalSums};
 use super::sampler::BatchSampler;
+use super::stall::{Stall, StallDetector};
 use super::trainer::{GradientSums, Trainer};
 use crate::data::{Chunk, Dataset, Split, IMAGE_PIXELS, NUM_CLASSES};
 use crate::metrics::{argmax_rows, BatchMetrics, EvalMetrics};
@@ -62,6 +67,11 @@ pub struct Session {
     /// The newest weights known to give finite outputs on test images, and
     /// their step: the fresh weights, then those of each finite evaluation.
     last_good: Checkpoint,
+    /// Watches the steps for a loss that has stopped moving.
+    stall: StallDetector,
+    /// A stall detected and not yet on a report (the call that found it
+    /// failed at a later step).
+    unreported_stall: Option<Stall>,
 }
 
 struct Checkpoint {
@@ -101,6 +111,9 @@ pub struct StepReport {
     pub epoch: usize,
     /// All epochs asked for are trained.
     pub done: bool,
+    /// Set on the report whose steps first show that the loss has stopped
+    /// moving at chance accuracy (see [`super::stall`]); `null` otherwise.
+    pub stall: Option<Stall>,
 }
 
 /// A finished evaluation.
@@ -212,6 +225,8 @@ impl Session {
             pending: None,
             evaluation: None,
             last_good,
+            stall: StallDetector::new(),
+            unreported_stall: None,
         }
     }
 
@@ -277,6 +292,43 @@ impl Session {
     /// restarts its step count from there, with the settings of the preset
     /// it matches (or the current ones). On error nothing changes.
     pub fn import_model(&mut self, bytes: &[u8], name: &str) -> Result<(), Error> {
+        let (network, config, matching) = self.read_model(bytes, name)?;
+        let trainer = Trainer::from_network(network, &config)?;
+        self.restart(trainer, config, matching);
+        Ok(())
+    }
+
+    /// Takes over a run that another session was making — a training worker
+    /// that died and was started again: its weights (a safetensors file from
+    /// [`export_model`](Self::export_model)), its settings, and where it
+    /// stood: `step` steps taken, the next batch in epoch `epoch`. The rest
+    /// of that epoch is a fresh shuffle, and the optimizer starts with fresh
+    /// state (Adam's moments are not in the file): as after a pause and a
+    /// reload. On error nothing changes.
+    pub fn resume(
+        &mut self,
+        bytes: &[u8],
+        name: &str,
+        step: u64,
+        epoch: usize,
+        patch: &SettingsPatch,
+    ) -> Result<(), Error> {
+        let (network, config, matching) = self.read_model(bytes, name)?;
+        let config = config.patched(patch)?;
+        let mut trainer = Trainer::from_network(network, &config)?;
+        trainer.set_steps(step);
+        self.restart(trainer, config, matching);
+        self.sampler = BatchSampler::starting_at(self.train.len(), epoch);
+        Ok(())
+    }
+
+    /// A model file's network, checked to fit the data, with the settings
+    /// of the preset it matches (or the current ones) and that preset.
+    fn read_model(
+        &self,
+        bytes: &[u8],
+        name: &str,
+    ) -> Result<(Network<f32>, TrainConfig, Option<Preset>), Error> {
         let network = model_io::from_safetensors(bytes, name)?;
         network
             .spec()
@@ -284,9 +336,7 @@ impl Session {
             .map_err(|e| ModelError::Spec { source_name: name.to_owned(), detail: e.to_string() })?;
         let matching = PRESET_NAMES.iter().filter_map(|n| preset(n)).find(|p| &p.spec == network.spec());
         let config = matching.as_ref().map_or_else(|| self.config.clone(), |p| p.train.clone());
-        let trainer = Trainer::from_network(network, &config)?;
-        self.restart(trainer, config, matching);
-        Ok(())
+        Ok((network, config, matching))
     }
 
     /// The network as a safetensors file.
@@ -370,8 +420,23 @@ impl Session {
         self.sampler.next_epoch() >= self.config.epochs
     }
 
-    fn report(&self, batches: Vec<BatchMetrics>) -> StepReport {
-        StepReport { batches, step: self.step(), epoch: self.epoch(), done: self.done() }
+    fn report(&mut self, batches: Vec<BatchMetrics>) -> StepReport {
+        let stall = self.unreported_stall.take();
+        StepReport { batches, step: self.step(), epoch: self.epoch(), done: self.done(), stall }
+    }
+
+    /// Feeds a finished step to the stall detector.
+    fn watch(&mut self, metrics: &BatchMetrics) {
+        if let Some(stall) = self.stall.observe(metrics) {
+            self.unreported_stall = Some(stall);
+        }
+    }
+
+    /// Starts the stall detector over: the weights are not those whose
+    /// losses it has seen.
+    fn forget_stall(&mut self) {
+        self.stall.reset();
+        self.unreported_stall = None;
     }
 
     // ---- training ---------------------------------------------------------
@@ -401,7 +466,9 @@ impl Session {
         for _ in 0..max_steps {
             let Some((epoch, indices)) = self.next_batch()? else { break };
             let (x, labels) = self.config.training_batch(&self.train, &indices, self.trainer.rng()).all();
-            batches.push(self.trainer.train_batch(x, &labels, epoch)?);
+            let metrics = self.trainer.train_batch(x, &labels, epoch)?;
+            self.watch(&metrics);
+            batches.push(metrics);
         }
         Ok(self.report(batches))
     }
@@ -458,6 +525,7 @@ impl Session {
     pub fn finish_batch(&mut self) -> Result<StepReport, Error> {
         let pending = self.pending.take().ok_or_else(|| usage("no batch is in progress"))?;
         let metrics = self.trainer.finish_step(pending.epoch)?;
+        self.watch(&metrics);
         Ok(self.report(vec![metrics]))
     }
 
@@ -480,6 +548,7 @@ impl Session {
     pub fn set_weights(&mut self, flat: &[f32]) -> Result<(), Error> {
         self.abandon_batch();
         self.trainer.load_weights(flat)?;
+        self.forget_stall();
         Ok(())
     }
 
@@ -572,6 +641,7 @@ impl Session {
         {
             return e.into();
         }
+        self.forget_stall();
         TrainError::RolledBack { step, what, weights_from_step: self.last_good.step, learning_rate }
     }
 

@@ -98,6 +98,11 @@ impl Trainer {
         self.steps
     }
 
+    /// Carries on the step count of a run resumed from its weights.
+    pub(super) fn set_steps(&mut self, steps: u64) {
+        self.steps = steps;
+    }
+
     pub fn rng(&mut self) -> &mut Xoshiro256PlusPlus {
         &mut self.rng
     }
