@@ -146,6 +146,29 @@ describe('accessibility (axe-core), light and dark', () => {
     await assertAccessible(t, page);
   });
 
+  // The views for course notes (e2e/embed.test.mjs): the compact header, its
+  // view bar ("Open the whole page", "Copy embed code") and, with an unknown
+  // panel, the refusal above the panels. The Train button is hidden in
+  // #view=draw: wait for the worker by the button's state instead.
+  for (const fragment of ['view=draw,nonsense', 'view=curves,train']) {
+    test(`a view for course notes: #${fragment}, at 400 px`, async (t) => {
+      record = await env.newPage({ viewport: { width: 400, height: 700 } });
+      const { page } = record;
+      await page.goto(`${env.url}#${fragment}`);
+      await page.waitForFunction(
+        () => document.getElementById('state').textContent.startsWith('Pretrained CNN loaded'),
+        null,
+        { timeout: 60_000 },
+      );
+      if (fragment.includes('nonsense')) {
+        await page.waitForFunction(() => document.getElementById('url-errors').textContent.includes('nonsense'), null, {
+          timeout: 30_000,
+        });
+      }
+      await assertAccessible(t, page);
+    });
+  }
+
   test('a refused setting: the message beside its field', async (t) => {
     const page = await openLoaded();
     const lr = page.getByLabel('Learning rate');

@@ -123,6 +123,7 @@ export async function shownStep(page) {
 
 /** Draws a polyline given in fractions of the pad (0..1), as one mouse stroke. */
 export async function stroke(page, points) {
+  await page.locator('#pad').scrollIntoViewIfNeeded(); // the mouse works in the viewport
   const box = await page.locator('#pad').boundingBox();
   const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
   await page.mouse.move(...at(points[0]));

@@ -30,7 +30,10 @@ const TYPES = {
 /**
  * Starts serving `root` at `http://host:port{base}`. Resolves to
  * `{url, server, close()}`. `intercept(relativePath, req, res)` may answer
- * a request itself by returning true. `onRequest(req)` sees every request.
+ * a request itself by returning true; it also sees requests outside `base`,
+ * with a relative path starting "../" (e2e/embed.test.mjs serves a page of
+ * course notes that frames the app there), which are otherwise 404.
+ * `onRequest(req)` sees every request.
  */
 export async function startServer({ root, base = '/', host = '127.0.0.1', port = 0, intercept, onRequest } = {}) {
   const rootDir = path.resolve(root);
@@ -56,6 +59,7 @@ export async function startServer({ root, base = '/', host = '127.0.0.1', port =
     }
     if (!pathname.startsWith(base)) {
       // A request outside the sub-path means an absolute URL in the page.
+      if (intercept && (await intercept(path.posix.relative(base, pathname), req, res))) return;
       notFound();
       return;
     }

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   DEFAULT_PRESET, FORM_SETTINGS, ROUTE, SETTINGS, describeProblem, formatSetting, parseSetting,
-  readFragment, workerMessages, writeFragment,
+  readFragment, settingNamed, workerMessages, writeFragment,
 } from '../../www/js/settings.js';
+import { WHOLE_PAGE } from '../../www/js/views.js';
 
 const ALL_SEVEN = 'preset=paper-mlp&optimizer=sgd&lr=0.05&batch=250&epochs=7&seed=7&workers=1';
 const TWO_CORES = { cores: 2 };
@@ -109,13 +110,13 @@ test('each bad URL value is refused by key and value, and the default named', ()
 });
 
 test('unknown keys are refused by name but kept in the URL; reserved keys pass silently', () => {
-  const { values, problems } = readFragment('#lr=0.01&colour=red&view=training&arch=c5-p2&experiment=3', TWO_CORES);
+  const { values, problems } = readFragment('#lr=0.01&colour=red&arch=c5-p2&experiment=3', TWO_CORES);
   assert.deepEqual(values, { learningRate: 0.01 });
   assert.deepEqual(problems.map((p) => describeProblem(p)), ['URL: colour=red is not a setting this page knows; ignored.']);
   // Rewriting for new values keeps every key this page does not own, unchanged.
-  const previous = '#lr=0.01&colour=red&view=training&arch=c5-p2&experiment=3';
-  assert.equal(writeFragment({ learningRate: 0.02, batchSize: 32 }, previous), 'lr=0.02&batch=32&colour=red&view=training&arch=c5-p2&experiment=3');
-  assert.equal(writeFragment({}, previous), 'colour=red&view=training&arch=c5-p2&experiment=3');
+  const previous = '#lr=0.01&colour=red&arch=c5-p2&experiment=3';
+  assert.equal(writeFragment({ learningRate: 0.02, batchSize: 32 }, previous), 'lr=0.02&batch=32&colour=red&arch=c5-p2&experiment=3');
+  assert.equal(writeFragment({}, previous), 'colour=red&arch=c5-p2&experiment=3');
   // Encoded values survive.
   assert.equal(writeFragment({}, '#note=a%26b%20c'), 'note=a%26b+c');
 });
@@ -144,4 +145,74 @@ test('worker messages: a fresh start in the order the worker must see them, a ch
   assert.deepEqual(workerMessages({ preset: 'mlp' }), [['setPreset', { preset: 'mlp' }]]);
   assert.deepEqual(workerMessages({ workers: 2 }), [['setWorkers', { count: 2 }]]);
   assert.deepEqual(workerMessages({}), []);
+});
+
+// ---- the view (www/js/views.js): a page setting ------------------------------
+
+const PANELS = 'draw, train, curves, inside, gallery, lab';
+
+test('view: an entry of the table, page-only, with its parse, format and default', () => {
+  const view = settingNamed('view');
+  assert.equal(view.urlKey, 'view');
+  assert.equal(view.route, ROUTE.page);
+  assert.equal(view.control, undefined); // not in the form
+  assert.equal(view.default, WHOLE_PAGE);
+  assert.deepEqual(view.parse('draw,train'), { value: ['draw', 'train'] });
+  assert.equal(view.format(['curves', 'train']), 'curves,train');
+  assert.ok(!FORM_SETTINGS.includes(view));
+  // Not reserved any more: the table reads it.
+  assert.deepEqual(SETTINGS.filter((s) => s.route === ROUTE.reserved).map((s) => s.urlKey), ['arch', 'experiment']);
+});
+
+test('view: read from the URL, every panel and lab, in the order given', () => {
+  for (const name of ['draw', 'train', 'curves', 'inside', 'gallery', 'lab']) {
+    assert.deepEqual(readFragment(`#view=${name}`, TWO_CORES), { values: { view: [name] }, problems: [] }, name);
+  }
+  assert.deepEqual(readFragment('view=curves,train', TWO_CORES).values, { view: ['curves', 'train'] });
+  // Spaces (an encoded or typed one) and a repeat or a stray comma are forgiven.
+  assert.deepEqual(readFragment('view=draw,%20inside,,draw,', TWO_CORES), { values: { view: ['draw', 'inside'] }, problems: [] });
+  // With the other settings: nothing about training changes.
+  const mixed = readFragment('lr=0.01&view=draw', TWO_CORES);
+  assert.deepEqual(mixed.values, { learningRate: 0.01, view: ['draw'] });
+  assert.deepEqual(workerMessages(mixed.values), [['configure', { settings: { learningRate: 0.01 } }]]);
+  assert.deepEqual(workerMessages({ view: ['train'] }, { fresh: true }), [
+    ['setPreset', { preset: 'cnn' }],
+    ['reset', { preset: 'cnn' }],
+  ]);
+});
+
+test('view: unknown panels are refused by key and value, the known ones still apply', () => {
+  const partly = readFragment('#view=draw,nonsense', TWO_CORES);
+  assert.deepEqual(partly.values, { view: ['draw'] });
+  assert.equal(partly.problems.length, 1);
+  assert.equal(
+    describeProblem(partly.problems[0], { learningRate: 0.004 }),
+    `URL: view=draw,nonsense names nonsense, which is not a panel of this page (${PANELS}); using draw.`,
+  );
+  const none = readFragment('view=foo', TWO_CORES);
+  assert.deepEqual(none.values, {});
+  assert.equal(describeProblem(none.problems[0]), `URL: view=foo names foo, which is not a panel of this page (${PANELS}); showing the whole page.`);
+  const two = readFragment('view=charts,draw,Train', TWO_CORES);
+  assert.deepEqual(two.values, { view: ['draw'] });
+  assert.equal(describeProblem(two.problems[0]), `URL: view=charts,draw,Train names charts and Train, which are not panels of this page (${PANELS}); using draw.`);
+  assert.equal(describeProblem(readFragment('view=', TWO_CORES).problems[0]), 'URL: view= is empty; showing the whole page.');
+  assert.equal(describeProblem(readFragment('view=,', TWO_CORES).problems[0]), 'URL: view=, names no panel; showing the whole page.');
+  // A repeated view: the first counts.
+  const repeated = readFragment('view=draw&view=train', TWO_CORES);
+  assert.deepEqual(repeated.values, { view: ['draw'] });
+  assert.equal(describeProblem(repeated.problems[0]), 'URL: view=train repeats view, which was already given; ignored.');
+});
+
+test('view: kept in the URL as given when the settings are rewritten', () => {
+  // The page rewrites the fragment with the settings the worker reports,
+  // which never include the view: it stays, in table order, as it was written.
+  assert.equal(writeFragment({ learningRate: 0.02 }, '#view=draw,nonsense&colour=red'), 'lr=0.02&view=draw,nonsense&colour=red');
+  assert.equal(writeFragment({ learningRate: 0.02, view: undefined }, 'view=curves,train'), 'lr=0.02&view=curves,train');
+  assert.equal(writeFragment({}, '#arch=c5&view=draw'), 'view=draw&arch=c5');
+  // Given a value, it is written from it.
+  assert.equal(writeFragment({ view: ['curves', 'train'], batchSize: 32 }), 'batch=32&view=curves,train');
+  assert.equal(writeFragment({ learningRate: 0.02 }, '#lr=0.01'), 'lr=0.02');
+  // Commas stay commas (an encoded one too: both read the same).
+  assert.equal(writeFragment({}, '#view=draw%2Ctrain'), 'view=draw,train');
+  assert.deepEqual(readFragment(writeFragment({ view: ['draw', 'inside'] }), TWO_CORES).values, { view: ['draw', 'inside'] });
 });

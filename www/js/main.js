@@ -3,15 +3,21 @@
 // and prediction happen in the worker (worker.js); the messages are listed
 // in protocol.js.
 
+// First: the URL's view (#view=draw) applies before the panels are set up,
+// and a framed page reports its height (embed-page.js).
+import './embed-page.js';
 import { WorkerKeeper } from './worker-keeper.js';
 import { ModelFiles } from './model-files.js';
+import { Inside } from './inside.js';
+import { ConfusionMatrix } from './confusion.js';
+import { StatusLine } from './status-line.js';
 import { LineChart, onColorSchemeChange } from './chart.js';
 import { Drawing } from './drawing.js';
 import { clearDataErrors, showDataError, showDataProgress } from './data-progress.js';
 import { Controls } from './controls.js';
 import { Gallery } from './gallery.js';
 import { PageLink } from './page-link.js';
-import { DEFAULT_PRESET, workerMessages } from './settings.js';
+import { DEFAULT_PRESET, ROUTE, settingNamed, workerMessages } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
 const MODEL_FILE = 'model/cnn.safetensors';
@@ -19,11 +25,6 @@ const MANIFEST = 'data/mnist/manifest.json';
 const PRESET_TITLES = { 'paper-cnn': 'Paper CNN', 'paper-mlp': 'Paper MLP', cnn: 'CNN', mlp: 'MLP' };
 
 const number = (n) => Math.round(n).toLocaleString('en');
-const percent1 = (p) => `${(p * 100).toFixed(1)}%`;
-function clock(ms) {
-  const s = Math.floor(ms / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
 
 // ---- the worker ---------------------------------------------------------
 
@@ -41,9 +42,6 @@ const send = (type, fields, transfer) => keeper.send(type, fields, transfer);
 // ---- page elements ------------------------------------------------------
 
 const buttons = { train: $('train'), pause: $('pause'), reset: $('reset'), clear: $('clear') };
-const stateText = $('state');
-const progressLine = $('progress-line');
-const accuracyText = $('accuracy');
 
 const lossChart = new LineChart($('loss-chart'), {
   title: 'Loss',
@@ -70,6 +68,19 @@ const gallery = new Gallery({
   mistakesList: $('gallery-mistakes'),
   note: $('gallery-note'),
 });
+
+const inside = new Inside({
+  maps: $('feature-maps'),
+  mapsNote: $('maps-note'),
+  weights: $('weight-images'),
+  weightsNote: $('weights-note'),
+  layers: $('layers-body'),
+  total: $('total-parameters'),
+});
+const confusion = new ConfusionMatrix(
+  { table: $('confusion'), note: $('confusion-note'), region: $('cell-images'), regionHeading: $('cell-images-heading'), regionNote: $('cell-images-note'), list: $('cell-images-list') },
+  (label, predicted, max) => send('testImagesWhere', { label, predicted, max }),
+);
 
 const modelFiles = new ModelFiles(
   { exportButton: $('export-model'), importInput: $('import-model'), status: $('import-status'), error: $('import-error') },
@@ -120,39 +131,8 @@ function setRunning(value) {
   if (!value && focused === buttons.pause) buttons.train.focus();
 }
 
-function setState(text) {
-  stateText.textContent = text;
-}
-
-// The progress line changes with every slice (~25 times a second): write it
-// at most every PROGRESS_MS, and keep it out of the live region. Every write
-// costs a layout, a paint and a compositor commit on the page's thread,
-// which shares the cores with the training workers.
-const PROGRESS_MS = 250;
-let pendingProgress = null;
-let progressShownAt = -Infinity;
-function showProgress(p) {
-  const first = pendingProgress === null;
-  pendingProgress = p;
-  if (!first) return;
-  const wait = Math.max(0, progressShownAt + PROGRESS_MS - performance.now());
-  setTimeout(() => requestAnimationFrame(writeProgress), wait);
-}
-function writeProgress() {
-  progressShownAt = performance.now();
-  const q = pendingProgress;
-  pendingProgress = null;
-  if (!q) return; // a new network came in the meantime
-  progressLine.textContent = `Epoch ${Math.min(q.epoch + 1, q.epochs)} of ${q.epochs} · step ${number(q.step)} · ${number(q.imagesPerSecond)} images/s · ${clock(q.elapsedMs)} elapsed`;
-  progressLine.dataset.step = String(q.step);
-  progressLine.dataset.imagesPerSecond = String(Math.round(q.imagesPerSecond));
-}
-
-function showAccuracy(e) {
-  accuracyText.textContent = `Test accuracy: ${percent1(e.accuracy)} (loss ${e.loss.toFixed(3)}, ${e.full ? 'all' : 'first'} ${number(e.examples)} test images, step ${number(e.step)})`;
-  accuracyText.dataset.step = String(e.step);
-  accuracyText.dataset.accuracy = String(e.accuracy);
-}
+const statusLine = new StatusLine({ state: $('state'), progress: $('progress-line'), accuracy: $('accuracy') });
+const setState = (text) => statusLine.setState(text);
 
 function startOver(text) {
   history.training.length = 0;
@@ -160,13 +140,9 @@ function startOver(text) {
   history.speeds.length = 0;
   lossChart.reset();
   accuracyChart.reset();
-  accuracyText.textContent = 'Test accuracy: not measured yet.';
-  delete accuracyText.dataset.step;
-  delete accuracyText.dataset.accuracy;
-  pendingProgress = null;
-  progressLine.textContent = '';
-  delete progressLine.dataset.step;
+  statusLine.clear();
   gallery.clear(text);
+  confusion.clear('The matrix appears after the first evaluation on all test images.');
 }
 
 // ---- drawing and prediction ---------------------------------------------
@@ -206,6 +182,7 @@ let applying = null;
 // is in (a configure sent earlier would be replaced by the file's own).
 function applyUrl() {
   const { values, problems } = link.read({ cores });
+  appliedNetworkKey = networkKey(values);
   link.chooseOnly(Object.keys(values));
   if (values.preset !== undefined || values.seed !== undefined) {
     applying = { problems, after: [] };
@@ -227,9 +204,24 @@ function urlApplied(settings) {
   for (const [type, fields] of after) send(type, fields);
 }
 
+// The URL's values that concern the network and its training (not the
+// page's own, such as the view), to tell whether a new fragment changes them.
+let appliedNetworkKey = null;
+const networkKey = (values) =>
+  JSON.stringify(Object.entries(values).filter(([name]) => settingNamed(name)?.route !== ROUTE.page).sort());
+
 // Someone pasted a new fragment (history.replaceState fires no hashchange).
+// One that changes only the view leaves the network and its training alone
+// (embed-page.js shows the new view).
 addEventListener('hashchange', () => {
-  if (workerReady) applyUrl();
+  if (!workerReady) return;
+  const { values, problems } = link.read({ cores });
+  if (networkKey(values) === appliedNetworkKey) {
+    link.chooseOnly(Object.keys(values));
+    link.showProblems(problems, { ...inForce, preset: DEFAULT_PRESET, workers: startWorkers });
+    return;
+  }
+  applyUrl();
 });
 
 // The settings the worker reports are in force: the form and URL show them.
@@ -309,7 +301,7 @@ const handlers = {
   dataError: showDataError,
   state({ running: isRunning, reason, message: text }) {
     setRunning(isRunning);
-    if (!isRunning && pendingProgress) writeProgress(); // the final step, now
+    if (!isRunning) statusLine.flush(); // the final step, now
     const states = {
       started: 'Training…',
       waiting: 'Waiting for the first training chunk…',
@@ -331,15 +323,24 @@ const handlers = {
     if (history.speeds.length < 100_000) {
       history.speeds.push({ step: t.step, imagesPerSecond: t.imagesPerSecond, elapsedMs: t.elapsedMs, at: performance.now() });
     }
-    showProgress(t);
+    statusLine.showProgress(t);
   },
   evaluation(e) {
     lossChart.add('test', e.step, e.loss);
     accuracyChart.add('test', e.step, e.accuracy * 100);
-    showAccuracy(e);
+    statusLine.showAccuracy(e);
+    if (e.full) confusion.show(e.confusion, e);
     history.evaluations.push({ ...e, at: performance.now() });
   },
-  prediction: (p) => drawing.answer(p),
+  prediction(p) {
+    drawing.answer(p);
+    if (!p.probabilities && p.id === drawing.id) inside.clearFeatureMaps();
+  },
+  featureMaps(f) {
+    if (f.id === drawing.id) inside.showFeatureMaps(f);
+  },
+  network: (n) => inside.showNetwork(n),
+  testImages: (t) => confusion.showImages(t),
   stalled({ message: text }) {
     setState(`Training, but ${text}`);
   },
@@ -390,4 +391,5 @@ function resumeRun(workers) {
 onColorSchemeChange(() => {
   drawing.redraw();
   gallery.redraw();
+  confusion.redraw();
 });

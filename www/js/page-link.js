@@ -77,20 +77,32 @@ export class PageLink {
   }
 
   /** Copies the page's URL; if the clipboard refuses, selects it in a field instead. */
-  async copy() {
-    const href = location.href;
-    this.status.textContent = '';
-    try {
-      // Absent outside a secure context: the same fallback.
-      await navigator.clipboard.writeText(href);
-      this.fallback.hidden = true;
-      this.status.textContent = 'Link copied.';
-    } catch {
-      this.field.value = href;
-      this.fallback.hidden = false;
-      this.field.focus();
-      this.field.select();
-      this.status.textContent = 'Could not copy: the link is selected in the field below; copy it from there.';
-    }
+  copy() {
+    return copyText(location.href, this, { copied: 'Link copied.', what: 'the link' });
+  }
+}
+
+/**
+ * Copies `text` to the clipboard and says so in `status` (role="status");
+ * if the clipboard refuses (or is absent, outside a secure context), shows
+ * `fallback` (a box holding the read-only `field`) with the text selected in
+ * `field`, and says to copy it from there. `copied`: the message on success;
+ * `what`: what the text is ("the link"). Used by "Copy link" and by "Copy
+ * embed code" (embed-page.js).
+ */
+export async function copyText(text, { status, fallback, field }, { copied, what }) {
+  status.textContent = '';
+  try {
+    await navigator.clipboard.writeText(text);
+    fallback.hidden = true;
+    status.textContent = copied;
+    return true;
+  } catch {
+    field.value = text;
+    fallback.hidden = false;
+    field.focus();
+    field.select();
+    status.textContent = `Could not copy: ${what} is selected in the field below; copy it from there.`;
+    return false;
   }
 }

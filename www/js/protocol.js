@@ -102,6 +102,11 @@ export const MESSAGES = {
     doc: 'The current weights as a safetensors file, the format the CLI writes. Answer: `modelFile`.',
     fields: {},
   },
+  testImagesWhere: {
+    dir: TO_WORKER,
+    doc: 'The test images whose true digit is `label` and the network\'s current answer `predicted` (a confusion-matrix cell), at most `max`. Answer: `testImages`.',
+    fields: { label: 'integer', predicted: 'integer', max: 'integer' },
+  },
   resume: {
     dir: TO_WORKER,
     doc: 'Take over a run from a worker that died: its last `checkpoint` (weights, step, epoch) and the settings in force (as `configure` takes them). Answer: `model` (source "resumed") or `error`.',
@@ -184,6 +189,23 @@ export const MESSAGES = {
     dir: TO_PAGE,
     doc: 'The training loss has not moved for a while and the accuracy is near chance (the session\'s stall detector: dead ReLUs, say). `message` starts "the loss has not changed for N steps" and says what to try; `step` is where it was noticed. Training goes on.',
     fields: { step: 'number', message: 'string' },
+  },
+  network: {
+    dir: TO_PAGE,
+    doc: 'The network layer by layer, with a new network and after each evaluation: `input` shape, `layers` [{index, name ("conv 1", "pool 1", "dense 1"…), kind, outputShape, parameters, section (the paper\'s)}], `objective` {name, section}, `totalParameters`, and `weightImages` [{name ("Filters of conv 1"…), count, height, width, values: Float32Array}].',
+    fields: { step: 'number', input: 'array', layers: 'array', objective: 'object', totalParameters: 'integer', weightImages: 'array' },
+  },
+  featureMaps: {
+    dir: TO_PAGE,
+    doc: 'For the drawing of `predict` #id: the output of every conv and pool layer, [{index, name, channels, height, width, values: Float32Array}] (empty for an MLP). Follows each `prediction` with probabilities.',
+    fields: { id: 'integer', step: 'number', maps: 'array' },
+  },
+  testImages: {
+    dir: TO_PAGE,
+    doc: 'The answer to `testImagesWhere`: test-set `indices`, their `images` (Uint8Array, 784 bytes each) and `confidences`, from the first `scanned` test images, with the weights of `step`.',
+    fields: {
+      label: 'integer', predicted: 'integer', indices: 'array', images: 'u8array', confidences: 'array', scanned: 'integer', step: 'number',
+    },
   },
   evaluation: {
     dir: TO_PAGE,

@@ -13,6 +13,8 @@
 //   bad link is refused visibly, by key and value, before anything is sent,
 //   and the page starts from the default instead.
 
+import { WHOLE_PAGE, formatViewList, parseViewList } from './views.js';
+
 export const PRESETS = ['paper-cnn', 'paper-mlp', 'cnn', 'mlp'];
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 /** The network the page starts with when the URL names none (the pretrained one is a cnn). */
@@ -23,7 +25,7 @@ export const ROUTE = {
   network: 'network', // setPreset {preset} (a new, untrained net), or reset {preset} at a fresh start
   configure: 'configure', // configure {settings: {[name]: value}}
   workers: 'workers', // setWorkers {count}
-  page: 'page', // not sent: the page alone uses it (none yet; e.g. a view)
+  page: 'page', // not sent: the page alone uses it (the view); kept in the URL as given
   reserved: 'reserved', // a URL key that later versions will own: kept in the URL, not read
 };
 
@@ -129,9 +131,16 @@ export const SETTINGS = [
     range: { contains: (value, context) => value >= 1 && value <= context.cores, text: coresText },
     default: FROM_WORKER,
   },
+  // The panels shown (views.js): "draw,train". Page-only: nothing is sent
+  // and training is not affected; embed-page.js puts it in force. Unknown
+  // panels are refused by name while the known ones apply (`parse` returns
+  // both `value` and `error`).
+  {
+    name: 'view', urlKey: 'view', route: ROUTE.page,
+    parse: parseViewList, format: formatViewList, default: WHOLE_PAGE,
+  },
   // Keys that later versions of the page will read: a link made by one of
   // them keeps them, and this page neither refuses nor changes them.
-  { name: 'view', urlKey: 'view', route: ROUTE.reserved },
   { name: 'arch', urlKey: 'arch', route: ROUTE.reserved },
   { name: 'experiment', urlKey: 'experiment', route: ROUTE.reserved },
 ];
@@ -181,8 +190,9 @@ const fragmentParams = (hash) => new URLSearchParams(String(hash ?? '').replace(
  * Reads the settings in a URL fragment ("#lr=0.05&batch=250"). `context`:
  * {cores}. Returns `{values, problems}`: `values` maps setting names to the
  * values accepted; each problem `{key, raw, reason, name?}` is a refused
- * value (`name` set: its default applies) or a key this page does not know.
- * Reserved keys are skipped silently.
+ * value (`name` set: its default applies; `kept` set too: the part of the
+ * value that could be read applies, e.g. the known panels of a view) or a key
+ * this page does not know. Reserved keys are skipped silently.
  */
 export function readFragment(hash, context) {
   const values = {};
@@ -205,7 +215,11 @@ export function readFragment(hash, context) {
       continue;
     }
     const parsed = entry.parse(text);
-    if (parsed.error) {
+    if (parsed.error && parsed.value !== undefined) {
+      // Partly readable ("view=draw,nonsense"): the readable part applies.
+      values[entry.name] = parsed.value;
+      problems.push({ key, raw, reason: parsed.error, name: entry.name, kept: parsed.value });
+    } else if (parsed.error) {
       refuse(parsed.error);
     } else if (entry.range && !entry.range.contains(parsed.value, context)) {
       refuse(`is not ${entry.range.text(context)}`);
@@ -221,31 +235,44 @@ export function readFragment(hash, context) {
  * value, and what the page does instead. `defaults` maps setting names to the
  * values that apply when the URL's is refused.
  */
-export function describeProblem({ key, raw, reason, name }, defaults = {}) {
+export function describeProblem({ key, raw, reason, name, kept }, defaults = {}) {
   const given = `URL: ${key}=${raw} ${reason}`;
   if (!name) return `${given}; ignored.`;
+  if (kept !== undefined) return `${given}; using ${formatSetting(name, kept)}.`;
   const fallback = defaults[name];
-  return fallback === undefined || fallback === null
-    ? `${given}; using the default.`
-    : `${given}; using the default ${formatSetting(name, fallback)}.`;
+  if (fallback === undefined || fallback === null) {
+    // A default the table can name by itself ("the whole page"), not one that comes from the network.
+    const own = BY_NAME.get(name)?.default;
+    return own === WHOLE_PAGE ? `${given}; showing ${own}.` : `${given}; using the default.`;
+  }
+  return `${given}; using the default ${formatSetting(name, fallback)}.`;
 }
 
 /**
  * The fragment (without "#") for `values` (setting name → value, only the
  * settings the URL should carry), in table order, followed by every key of
  * `previousHash` this page does not own (reserved or unknown), unchanged.
+ * A page setting (the view) that `values` does not give keeps its place and
+ * text from `previousHash`: the worker never reports it.
  */
 export function writeFragment(values, previousHash = '') {
   const params = new URLSearchParams();
+  const previous = fragmentParams(previousHash);
   for (const entry of SETTINGS) {
-    if (entry.route === ROUTE.reserved || values[entry.name] === undefined) continue;
-    params.append(entry.urlKey, entry.format(values[entry.name]));
+    if (entry.route === ROUTE.reserved) continue;
+    if (values[entry.name] !== undefined) {
+      params.append(entry.urlKey, entry.format(values[entry.name]));
+    } else if (entry.route === ROUTE.page) {
+      for (const raw of previous.getAll(entry.urlKey)) params.append(entry.urlKey, raw);
+    }
   }
-  for (const [key, raw] of fragmentParams(previousHash)) {
+  for (const [key, raw] of previous) {
     const entry = BY_URL_KEY.get(key);
     if (!entry || entry.route === ROUTE.reserved) params.append(key, raw);
   }
-  return params.toString();
+  // Commas as they were typed ("view=curves,train"): URLSearchParams writes
+  // them as %2C, and reads both the same.
+  return params.toString().replace(/%2C/gi, ',');
 }
 
 // ---- messages to the worker ------------------------------------------------------

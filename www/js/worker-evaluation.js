@@ -6,6 +6,7 @@
 
 import { crash, errorText, isFatal, post, postCheckpoint, reportError, schedule, sharing, w } from './worker-context.js';
 import { stopTraining } from './worker-training.js';
+import { postFeatureMaps, postNetwork } from './worker-inside.js';
 
 const EVAL_SUBSET = 2000;
 const EVAL_PIECE = 500;
@@ -74,6 +75,7 @@ function evaluationDone(report) {
   w.run.evaluationMs = 0;
   w.run.sinceEvalMs = 0;
   postCheckpoint(); // these weights evaluated finite
+  postNetwork(); // the weights as pictures follow them
   const then = w.run.afterEvaluation ?? (() => {});
   w.run.afterEvaluation = null;
   if (w.machine.is('evaluating')) w.machine.go('idle');
@@ -135,6 +137,7 @@ export function predictDrawing(retrained) {
   }
   try {
     post('prediction', { id: w.drawing.id, probabilities: Array.from(w.trainer.predict(w.drawing.pixels)), step: w.trainer.step, retrained });
+    postFeatureMaps();
   } catch (e) {
     reportError('predict', e);
   }

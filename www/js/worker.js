@@ -23,6 +23,7 @@ import { feedData } from './data-feed.js';
 import { cores, crash, errorText, isFatal, newRun, onTick, post, postCheckpoint, postState, reportError, settings, w } from './worker-context.js';
 import { afterEvaluation, evaluate, evaluationPiece, gallery, predictDrawing } from './worker-evaluation.js';
 import { pauseNow, startTraining, trainingSlice } from './worker-training.js';
+import { postNetwork, postTestImages } from './worker-inside.js';
 
 // What the worker does between messages: a pause that waited for a shared
 // step, then any evaluation in progress, then training.
@@ -57,6 +58,7 @@ function newNetwork(source, name) {
   if (source === 'fresh') postState('reset');
   announceModel(source, name);
   postCheckpoint();
+  postNetwork();
   predictDrawing(true);
 }
 
@@ -71,24 +73,25 @@ const handlers = {
       w.machine.go('idle'); // with the new model, or the one before it
     }
     newNetwork('pretrained', name);
-    evaluate(false, () => gallery(true));
+    evaluate(true, () => gallery(true));
   },
   loadData({ manifestUrl }) {
     // Not awaited: data keeps arriving while the worker serves other messages.
     feedData(w.trainer, manifestUrl, {
       post,
       // Once the test split is in, show how good the current net is (the
-      // pretrained one at first), unless training will do so anyway. On
-      // the subset: all 10,000 would hold up a first drawing's answer.
+      // pretrained one at first), unless training will do so anyway: on all
+      // of it, for the confusion matrix. It runs in pieces, so a drawing
+      // is still answered at once.
       onSplitComplete: (split) => {
-        if (split === 'test' && w.machine.is('idle')) evaluate(false, () => afterEvaluation(true));
+        if (split === 'test' && w.machine.is('idle')) evaluate(true, () => afterEvaluation(true));
       },
     }).catch((e) => (isFatal(e) ? crash(e) : post('dataError', { split: '', chunk: '', message: errorText(e) })));
   },
   importModel({ bytes, name }) {
     w.trainer.importModel(bytes, name); // on error the current model stays
     newNetwork('imported', name);
-    evaluate(false, () => gallery(true));
+    evaluate(true, () => gallery(true));
   },
   exportModel() {
     const bytes = w.trainer.exportModel();
@@ -136,6 +139,9 @@ const handlers = {
     w.pool?.terminate(); // a step in flight computes the rest of its batch here
     w.pool = null;
     post('workers', { count });
+  },
+  testImagesWhere(request) {
+    postTestImages(request);
   },
   predict({ id, pixels }) {
     w.drawing = { id, pixels: pixels ?? null };

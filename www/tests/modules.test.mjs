@@ -11,11 +11,16 @@ const EXPECTED = {
   '../js/chart.js': ['LineChart', 'ema', 'niceTicks', 'extent'],
   '../js/bars.js': ['drawProbabilities', 'drawDigit'],
   '../js/settings.js': ['SETTINGS', 'parseSetting', 'formatSetting', 'readFragment', 'writeFragment', 'workerMessages'],
+  '../js/views.js': ['VIEWS', 'parseViewList', 'viewStates', 'frameTitle', 'frameHeight'],
+  '../js/embed.js': ['reportHeight', 'embedCode', 'HEIGHT_MESSAGE', 'isFramed'],
   '../js/worker-machine.js': ['Machine', 'STATES', 'TRANSITIONS'],
   '../js/worker-keeper.js': ['WorkerKeeper', 'MAX_RESTARTS', 'RESTART_WINDOW_MS'],
   '../js/model-files.js': ['ModelFiles', 'exportName'],
   '../js/drawing.js': ['Drawing'],
   '../js/data-progress.js': ['showDataProgress', 'showDataError', 'clearDataErrors'],
+  '../js/inside.js': ['Inside', 'tileImage', 'gridColumns', 'greyScale', 'divergingScale'],
+  '../js/confusion.js': ['ConfusionMatrix', 'total', 'CELL_IMAGES'],
+  '../js/status-line.js': ['StatusLine'],
 };
 
 for (const [path, names] of Object.entries(EXPECTED)) {

@@ -164,6 +164,49 @@ struct Examples {
     confidences: Vec<f32>,
 }
 
+/// One layer's output for one image, as `featureMaps` returns it.
+#[derive(Serialize)]
+struct FeatureMapJs {
+    index: usize,
+    name: String,
+    channels: usize,
+    height: usize,
+    width: usize,
+    /// A `Float32Array` of `channels·height·width` values.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    values: JsValue,
+}
+
+/// Weights as pictures, as `weightImages` returns them.
+#[derive(Serialize)]
+struct WeightImageJs {
+    name: String,
+    count: usize,
+    height: usize,
+    width: usize,
+    /// A `Float32Array` of `count·height·width` values.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    values: JsValue,
+}
+
+/// The images of a confusion-matrix cell, as `testExamplesWhere` returns them.
+#[derive(Serialize)]
+struct ExamplesWhereJs {
+    indices: Vec<usize>,
+    #[serde(serialize_with = "as_uint8_array")]
+    images: Vec<u8>,
+    #[serde(serialize_with = "as_uint8_array")]
+    labels: Vec<u8>,
+    #[serde(serialize_with = "as_uint8_array")]
+    predictions: Vec<u8>,
+    confidences: Vec<f32>,
+    scanned: usize,
+}
+
+fn float32_array(values: &[f32]) -> JsValue {
+    js_sys::Float32Array::from(values).into()
+}
+
 /// A training session: the network, its settings, the data loaded so far
 /// and where training stands (`Trainer` in JavaScript).
 #[wasm_bindgen(js_name = Trainer)]
@@ -406,6 +449,78 @@ impl WebTrainer {
             predictions: e.predictions,
             confidences: e.confidences,
         })
+    }
+
+    /// The network diagram: `{layers: [{index, name, kind, outputShape,
+    /// parameters, section}], objective: {name, section}, totalParameters}`.
+    /// `name` is "conv 1", "leaky ReLU 1", "pool 1", …, "flatten", "dense 1";
+    /// `kind` the spec's type; `section` the paper's, e.g. "§4.3.1".
+    pub fn layers(&self) -> JsValue {
+        to_js(&self.session.layer_summary())
+    }
+
+    /// For one image of 784 values in [0, 1], the output of every conv2d
+    /// (before its activation) and max_pool2d layer, in layer order:
+    /// `[{index, name, channels, height, width, values: Float32Array}]`;
+    /// `[]` for an MLP.
+    #[wasm_bindgen(js_name = featureMaps)]
+    pub fn feature_maps(&mut self, pixels: &[f32]) -> Result<JsValue, JsValue> {
+        let maps = self.session.feature_maps(pixels).map_err(js_error)?;
+        let maps: Vec<FeatureMapJs> = maps
+            .into_iter()
+            .map(|m| FeatureMapJs {
+                index: m.index,
+                name: m.name,
+                channels: m.channels,
+                height: m.height,
+                width: m.width,
+                values: float32_array(&m.values),
+            })
+            .collect();
+        Ok(to_js(&maps))
+    }
+
+    /// The weights that are pictures of the input: `[{name, count, height,
+    /// width, values: Float32Array}]` — "Filters of conv 1", "Weights of
+    /// dense 1" (its first `maxUnits` units) or "Output weights per
+    /// digit"; `[]` for other networks (see `groundup::inspect::weight_images`).
+    #[wasm_bindgen(js_name = weightImages)]
+    pub fn weight_images(&self, max_units: usize) -> Result<JsValue, JsValue> {
+        let images = self.session.weight_images(max_units).map_err(js_error)?;
+        let images: Vec<WeightImageJs> = images
+            .into_iter()
+            .map(|w| WeightImageJs {
+                name: w.name,
+                count: w.count,
+                height: w.height,
+                width: w.width,
+                values: float32_array(&w.values),
+            })
+            .collect();
+        Ok(to_js(&images))
+    }
+
+    /// The test images labelled `label` that the network now answers
+    /// `predicted`, at most `max`, in test-set order: `{indices, images
+    /// (n·784 bytes), labels, predictions, confidences, scanned}`; the scan
+    /// stops once `max` are found (`scanned`: test images looked at).
+    #[wasm_bindgen(js_name = testExamplesWhere)]
+    pub fn test_examples_where(
+        &mut self,
+        label: usize,
+        predicted: usize,
+        max: usize,
+    ) -> Result<JsValue, JsValue> {
+        let found = self.session.test_examples_where(label, predicted, max).map_err(js_error)?;
+        let e = found.examples;
+        Ok(to_js(&ExamplesWhereJs {
+            indices: found.indices,
+            images: e.images,
+            labels: e.labels,
+            predictions: e.predictions,
+            confidences: e.confidences,
+            scanned: found.scanned,
+        }))
     }
 
     /// The model as a safetensors file.

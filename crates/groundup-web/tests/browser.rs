@@ -21,4 +21,5 @@ binding_tests!(
     a_step_shared_with_a_shard_worker_is_the_same_step,
     shard_misuse_is_refused_and_changes_nothing,
     evaluation_pieces_agree,
+    the_network_can_be_looked_inside,
 );

@@ -27,6 +27,7 @@ pub mod data;
 mod error;
 pub mod gradcheck;
 mod init;
+pub mod inspect;
 pub mod kernels;
 pub mod layers;
 pub mod loss;

@@ -45,6 +45,11 @@ impl<F: Real> Network<F> {
         &self.spec
     }
 
+    /// The layers, in order: each one's output shape and learnable tensors.
+    pub fn layers(&self) -> impl ExactSizeIterator<Item = &dyn Layer<F>> + '_ {
+        self.layers.iter().map(|l| l.as_ref())
+    }
+
     /// Whether this network can run on images of `input_pixels` with labels
     /// `0..classes`: see [`ModelSpec::fits_data`]. [`forward`](Self::forward)
     /// asserts the width, so check this first wherever a model meets data.
@@ -63,6 +68,19 @@ impl<F: Real> Network<F> {
     /// [`fits_data`](Self::fits_data) has been checked where the model met
     /// the data.
     pub fn forward(&mut self, x: Array2<F>, mode: Mode) -> Array2<F> {
+        self.forward_visit(x, mode, |_, _| {})
+    }
+
+    /// As [`forward`](Self::forward), handing each layer's output — `(N,
+    /// …output shape)`, layer `i` as `visit(i, output)` — to `visit` as it
+    /// is computed: what a view of the feature maps needs, with no second
+    /// implementation of any layer.
+    pub fn forward_visit(
+        &mut self,
+        x: Array2<F>,
+        mode: Mode,
+        mut visit: impl FnMut(usize, &ArrayD<F>),
+    ) -> Array2<F> {
         let n = x.nrows();
         assert_eq!(
             x.ncols(),
@@ -72,8 +90,9 @@ impl<F: Real> Network<F> {
         let shape: Vec<usize> = std::iter::once(n).chain(self.spec.input.iter().copied()).collect();
         let x = crate::layers::into_standard_layout(x.into_dyn());
         let mut a: ArrayD<F> = x.into_shape_with_order(IxDyn(&shape)).expect("contiguous"); // (N, …input)
-        for layer in &mut self.layers {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
             a = layer.forward(a, mode);
+            visit(i, &a);
         }
         a.into_dimensionality::<Ix2>().expect("spec ends in a flat layer") // (N, K)
     }

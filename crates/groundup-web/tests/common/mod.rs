@@ -479,6 +479,124 @@ pub fn evaluation_pieces_agree() {
     assert_eq!(kind_and_field(&e).0, "internal");
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LayerRow {
+    index: usize,
+    name: String,
+    kind: String,
+    output_shape: Vec<usize>,
+    parameters: usize,
+    section: String,
+}
+
+#[derive(Deserialize)]
+struct ObjectiveRow {
+    name: String,
+    section: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LayerSummary {
+    layers: Vec<LayerRow>,
+    objective: ObjectiveRow,
+    total_parameters: usize,
+}
+
+fn number(value: &JsValue, name: &str) -> usize {
+    field(value, name).as_f64().unwrap_or_else(|| panic!("{name} is a number")) as usize
+}
+
+fn floats(value: &JsValue, name: &str) -> Vec<f32> {
+    field(value, name).dyn_into::<js_sys::Float32Array>().expect("a Float32Array").to_vec()
+}
+
+pub fn the_network_can_be_looked_inside() {
+    let mut t = loaded("cnn");
+    step(&mut t, 3);
+
+    let summary: LayerSummary = serde_wasm_bindgen::from_value(t.layers()).expect("summary shape");
+    let rows: Vec<_> = summary
+        .layers
+        .iter()
+        .map(|l| (l.index, l.name.as_str(), l.kind.as_str(), l.output_shape.clone(), l.parameters))
+        .collect();
+    assert_eq!(rows[0], (0, "conv 1", "conv2d", vec![8, 28, 28], 208));
+    assert_eq!(rows[2], (2, "pool 1", "max_pool2d", vec![8, 14, 14], 0));
+    assert_eq!(rows[7], (7, "dense 1", "dense", vec![10], 7850));
+    assert_eq!(summary.layers[0].section, "§4.3.1");
+    assert_eq!(
+        (summary.objective.name.as_str(), summary.objective.section.as_str()),
+        ("softmax_cross_entropy", "§3.5")
+    );
+    assert_eq!(summary.total_parameters, t.weight_count());
+
+    let image: Vec<f32> = (0..784).map(|i| (i % 11) as f32 / 10.0).collect();
+    let maps = js_sys::Array::from(&t.feature_maps(&image).map_err(message).unwrap());
+    let layout: Vec<_> = maps
+        .iter()
+        .map(|m| {
+            let values = floats(&m, "values");
+            let (c, h, w) = (number(&m, "channels"), number(&m, "height"), number(&m, "width"));
+            assert_eq!(values.len(), c * h * w);
+            (number(&m, "index"), field(&m, "name").as_string().unwrap(), c, h, w)
+        })
+        .collect();
+    assert_eq!(
+        layout,
+        [
+            (0, "conv 1".into(), 8, 28, 28),
+            (2, "pool 1".into(), 8, 14, 14),
+            (3, "conv 2".into(), 16, 14, 14),
+            (5, "pool 2".into(), 16, 7, 7)
+        ]
+    );
+    let e = t.feature_maps(&[0.5; 10]).expect_err("10 pixels");
+    assert_eq!(kind_and_field(&e), ("config".into(), Some("pixels".into())));
+    let e = t.feature_maps(&[f32::NAN; 784]).expect_err("NaN pixels");
+    assert_eq!(kind_and_field(&e), ("config".into(), Some("pixels".into())));
+
+    let filters = js_sys::Array::from(&t.weight_images(16).map_err(message).unwrap());
+    assert_eq!(filters.length(), 1);
+    let f = filters.get(0);
+    assert_eq!(field(&f, "name").as_string().as_deref(), Some("Filters of conv 1"));
+    assert_eq!((number(&f, "count"), number(&f, "height"), number(&f, "width")), (8, 5, 5));
+    assert_eq!(floats(&f, "values"), t.weights()[..200], "conv 1's weights come first");
+    let e = t.weight_images(0).expect_err("no units");
+    assert_eq!(kind_and_field(&e), ("config".into(), Some("maxUnits".into())));
+
+    // A confusion-matrix cell: the images testExamples shows with that label and answer.
+    let all = t.test_examples(0, 200);
+    let (labels, predictions) = (bytes(&all, "labels"), bytes(&all, "predictions"));
+    let (label, predicted) = (labels[0], predictions[0]);
+    let expected: Vec<usize> =
+        (0..200).filter(|&i| labels[i] == label && predictions[i] == predicted).collect();
+    let found = t.test_examples_where(label.into(), predicted.into(), 1000).map_err(message).unwrap();
+    let indices: Vec<usize> =
+        js_sys::Array::from(&field(&found, "indices")).iter().map(|v| v.as_f64().unwrap() as usize).collect();
+    assert_eq!(indices, expected);
+    assert_eq!(bytes(&found, "images").len(), expected.len() * 784);
+    assert!(bytes(&found, "labels").iter().all(|&l| l == label));
+    assert!(bytes(&found, "predictions").iter().all(|&p| p == predicted));
+    assert_eq!(js_sys::Array::from(&field(&found, "confidences")).length() as usize, expected.len());
+    assert_eq!(number(&found, "scanned"), 200);
+    let first = t.test_examples_where(label.into(), predicted.into(), 1).map_err(message).unwrap();
+    assert_eq!(number(&first, "scanned"), 1, "the first test image is in the cell; the scan stops there");
+    for (l, p, name) in [(10, 0, "label"), (0, 10, "predicted")] {
+        let e = t.test_examples_where(l, p, 5).expect_err("not a class");
+        assert_eq!(kind_and_field(&e), ("config".into(), Some(name.into())));
+    }
+
+    // An MLP: no feature maps; its first layer's units as 28×28 pictures.
+    let mut mlp = loaded("mlp");
+    assert_eq!(js_sys::Array::from(&mlp.feature_maps(&image).map_err(message).unwrap()).length(), 0);
+    let units = js_sys::Array::from(&mlp.weight_images(16).map_err(message).unwrap()).get(0);
+    assert_eq!(field(&units, "name").as_string().as_deref(), Some("Weights of dense 1"));
+    assert_eq!((number(&units, "count"), number(&units, "height"), number(&units, "width")), (16, 28, 28));
+    assert_eq!(floats(&units, "values").len(), 16 * 784);
+}
+
 /// Wraps every check above in a `#[wasm_bindgen_test]`, once per test file.
 #[macro_export]
 macro_rules! binding_tests {

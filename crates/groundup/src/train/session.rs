@@ -42,6 +42,7 @@ use super::sampler::BatchSampler;
 use super::stall::{Stall, StallDetector};
 use super::trainer::{GradientSums, Trainer};
 use crate::data::{Chunk, Dataset, Split, IMAGE_PIXELS, NUM_CLASSES};
+use crate::inspect::{self, ExamplesWhere, FeatureMap, NetworkSummary, WeightImage};
 use crate::metrics::{argmax_rows, BatchMetrics, EvalMetrics};
 use crate::presets::{preset, Preset, PRESET_NAMES};
 use crate::{model_io, ConfigError, Error, ModelError, ModelSpec, Network, TrainError};
@@ -667,18 +668,7 @@ impl Session {
     /// The class probabilities for one image of 784 values in [0, 1]
     /// (row-major 28×28, 0 = background).
     pub fn predict(&mut self, pixels: &[f32]) -> Result<Vec<f32>, Error> {
-        if pixels.len() != IMAGE_PIXELS {
-            return Err(ConfigError::new(
-                "pixels",
-                format!("expected {IMAGE_PIXELS} pixels, got {}", pixels.len()),
-            )
-            .into());
-        }
-        if let Some(bad) = pixels.iter().find(|v| !(0.0..=1.0).contains(*v)) {
-            return Err(ConfigError::new("pixels", format!("pixel value {bad} is outside [0, 1]")).into());
-        }
-        let x = ndarray::Array2::from_shape_vec((1, IMAGE_PIXELS), pixels.to_vec())
-            .map_err(|e| usage(&e.to_string()))?;
+        let x = inspect::image_row(pixels)?;
         let probabilities = self.trainer.predict(x).into_raw_vec_and_offset().0;
         // The guard keeps weights finite, but finite weights can still
         // overflow on some input; never hand a NaN to a chart.
@@ -698,5 +688,36 @@ impl Session {
         let confidences = predictions.iter().enumerate().map(|(i, &p)| probabilities[[i, p]]).collect();
         let images = indices.iter().flat_map(|&i| self.test.image(i).iter().copied()).collect();
         Examples { images, labels, predictions: predictions.iter().map(|&p| p as u8).collect(), confidences }
+    }
+
+    // ---- inside the network (see crate::inspect) ------------------------------
+
+    /// Every layer with its name, kind, output shape, weights and the
+    /// paper's section; the objective and the total weight count.
+    pub fn layer_summary(&self) -> NetworkSummary {
+        inspect::summary(self.trainer.network())
+    }
+
+    /// For one image of 784 values in [0, 1], the output of every conv2d
+    /// and max_pool2d layer (none for an MLP).
+    pub fn feature_maps(&mut self, pixels: &[f32]) -> Result<Vec<FeatureMap>, Error> {
+        inspect::feature_maps(self.trainer.network_mut(), pixels)
+    }
+
+    /// The weights that are pictures of the input, at most `max_units`
+    /// units of an MLP's first layer (see [`inspect::weight_images`]).
+    pub fn weight_images(&self, max_units: usize) -> Result<Vec<WeightImage>, Error> {
+        Ok(inspect::weight_images(self.trainer.network(), max_units)?)
+    }
+
+    /// The test images labelled `label` that the network now answers
+    /// `predicted`, at most `max`, in test-set order (a confusion-matrix cell).
+    pub fn test_examples_where(
+        &mut self,
+        label: usize,
+        predicted: usize,
+        max: usize,
+    ) -> Result<ExamplesWhere, Error> {
+        inspect::examples_where(self.trainer.network_mut(), &self.test, label, predicted, max)
     }
 }
