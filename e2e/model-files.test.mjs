@@ -147,6 +147,15 @@ test('a model trained here is read by `groundup eval` with the accuracy the page
     // Rust natively and in wasm: the same sums in the same order, so the
     // same answers; allow one image of 10,000 for a last-bit difference.
     assert.ok(Math.abs(cli.test_accuracy - shown.accuracy) <= 1e-4 + 1e-9, `CLI ${cli.test_accuracy} vs page ${shown.accuracy}`);
+
+    // And by a reader that knows nothing of our code: safetensors.numpy and
+    // scripts/numpy_forward.py's own NumPy forward pass, on the sample test
+    // set, against `groundup eval` there (scripts/test.sh installs both
+    // Python packages before the page's tests).
+    const sample = path.join(REPO, 'data', 'sample');
+    const ours = execFileSync(CLI, ['eval', '--model', trained.file, '--data', sample], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop();
+    const numpy = execFileSync('python3', [path.join(REPO, 'scripts', 'numpy_forward.py'), trained.file, path.join(sample, 'test.csv.gz'), '--expect', ours], { encoding: 'utf8' });
+    t.diagnostic(`numpy_forward.py: ${numpy.trim().split('\n').pop()}`);
   }
 
   // Back in: a fresh net, then the trained file.
