@@ -75,8 +75,12 @@ test('a training worker that dies mid-training is replaced: last good weights, d
   assert.equal(await page.locator('#seed').inputValue(), '5');
 
   // The data came back from the cache: no chunk was downloaded again.
-  await waitForData(page);
-  assert.match(await page.locator('#train-progress').getAttribute('aria-valuetext'), /6 of 6 chunks, 60,000 of 60,000 images, 6 from this browser's cache/);
+  await page.waitForFunction(
+    () => /6 of 6 chunks, 60,000 of 60,000 images, 6 from this browser's cache/.test(document.getElementById('train-progress').getAttribute('aria-valuetext')) &&
+      /1 of 1 chunks, 10,000 of 10,000 images, 1 from this browser's cache/.test(document.getElementById('test-progress').getAttribute('aria-valuetext')),
+    null,
+    { timeout: 60_000 },
+  );
   assert.deepEqual(chunkRequests(requestsBefore), []);
 
   // The next drawing is answered, by the new worker.

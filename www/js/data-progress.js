@@ -25,7 +25,10 @@ export function showDataError({ message: text }) {
   document.getElementById('data-errors').append(li);
 }
 
-/** Forgets the errors shown (a new worker reports its own). */
-export function clearDataErrors() {
+/** Starts over: bars at zero, no errors (a new worker loads and reports afresh). */
+export function clearDataProgress() {
   document.getElementById('data-errors').replaceChildren();
+  for (const split of ['train', 'test']) {
+    showDataProgress({ split, fraction: 0, chunksDone: 0, chunksFailed: 0, chunks: 0, rows: 0, totalRows: 0, fromCache: 0 });
+  }
 }

@@ -13,7 +13,7 @@ import { ConfusionMatrix } from './confusion.js';
 import { StatusLine } from './status-line.js';
 import { LineChart, onColorSchemeChange } from './chart.js';
 import { Drawing } from './drawing.js';
-import { clearDataErrors, showDataError, showDataProgress } from './data-progress.js';
+import { clearDataProgress, showDataError, showDataProgress } from './data-progress.js';
 import { Controls } from './controls.js';
 import { Gallery } from './gallery.js';
 import { PageLink } from './page-link.js';
@@ -372,7 +372,7 @@ function workerLost({ reason, restarting }) {
   setRunning(false);
   for (const b of [buttons.train, buttons.reset]) b.disabled = true;
   modelFiles.enable(false);
-  clearDataErrors(); // the new worker reports its own
+  clearDataProgress(); // the new worker loads the data again and reports afresh
   lostNote = `The training worker stopped (${reason}).`;
   setState(restarting ? `${lostNote} Starting a new one…` : `${lostNote} It stopped several times in a row, so no new one was started: reload the page.`);
 }

@@ -17,7 +17,7 @@ const EXPECTED = {
   '../js/worker-keeper.js': ['WorkerKeeper', 'MAX_RESTARTS', 'RESTART_WINDOW_MS'],
   '../js/model-files.js': ['ModelFiles', 'exportName'],
   '../js/drawing.js': ['Drawing'],
-  '../js/data-progress.js': ['showDataProgress', 'showDataError', 'clearDataErrors'],
+  '../js/data-progress.js': ['showDataProgress', 'showDataError', 'clearDataProgress'],
   '../js/inside.js': ['Inside', 'tileImage', 'gridColumns', 'greyScale', 'divergingScale'],
   '../js/confusion.js': ['ConfusionMatrix', 'total', 'CELL_IMAGES'],
   '../js/status-line.js': ['StatusLine'],
