@@ -5,6 +5,7 @@
 // read as P".
 
 import { drawDigit } from './bars.js';
+import { thumbnail } from './gallery.js';
 
 const number = (n) => Math.round(n).toLocaleString('en');
 const percent = (p) => `${Math.round(p * 100)}%`;
@@ -99,23 +100,12 @@ export class ConfusionMatrix {
   /** The worker's `testImages`: the images of the asked cell, with the current weights. */
   showImages({ label, predicted, indices, images, confidences, scanned, step }) {
     if (!this.asked || this.asked.label !== label || this.asked.predicted !== predicted) return;
-    this.drawn = [];
     const items = indices.map((index, i) => {
-      const li = document.createElement('li');
-      li.className = label === predicted ? 'thumb correct' : 'thumb mistake';
-      const canvas = document.createElement('canvas');
-      canvas.width = 56;
-      canvas.height = 56;
-      canvas.setAttribute('aria-hidden', 'true');
-      const caption = document.createElement('span');
-      caption.className = 'thumb-caption';
-      caption.textContent = `#${index} (${percent(confidences[i])})`;
-      li.title = `Test image #${index}: a ${label}, read as ${predicted} with ${percent(confidences[i])} confidence`;
-      li.append(canvas, caption);
-      this.drawn.push({ canvas, pixels: images.subarray(i * 784, (i + 1) * 784) });
-      return li;
+      const example = { index, label, prediction: predicted, confidence: confidences[i], pixels: images.subarray(i * 784, (i + 1) * 784) };
+      return thumbnail(example, `#${index} (${percent(confidences[i])})`);
     });
-    this.el.list.replaceChildren(...items);
+    this.drawn = items;
+    this.el.list.replaceChildren(...items.map((item) => item.li));
     this.redraw();
     const more = indices.length === CELL_IMAGES ? ` (the first ${CELL_IMAGES})` : '';
     this.el.regionNote.textContent = indices.length

@@ -6,22 +6,30 @@ import { drawDigit } from './bars.js';
 
 const percent = (p) => `${Math.round(p * 100)}%`;
 
-function item(example, correct) {
+/**
+ * One test image as a list item: a canvas to draw it on (call drawDigit
+ * once it is in the page), a caption that is its text alternative, and the
+ * whole story in the title. Returns {li, canvas, pixels}.
+ */
+export function thumbnail({ index, label, prediction, confidence, pixels }, caption) {
   const li = document.createElement('li');
-  li.className = correct ? 'thumb correct' : 'thumb mistake';
+  li.className = label === prediction ? 'thumb correct' : 'thumb mistake';
   const canvas = document.createElement('canvas');
   canvas.width = 56;
   canvas.height = 56;
   canvas.setAttribute('aria-hidden', 'true');
-  const caption = document.createElement('span');
-  caption.className = 'thumb-caption';
-  // The caption is the text alternative: what it is, what the net said.
-  caption.textContent = correct
-    ? `${example.prediction} (${percent(example.confidence)})`
-    : `${example.label} read as ${example.prediction} (${percent(example.confidence)})`;
-  li.title = `Test image #${example.index}: a ${example.label}, read as ${example.prediction} with ${percent(example.confidence)} confidence`;
-  li.append(canvas, caption);
-  return { li, canvas, pixels: example.pixels };
+  const text = document.createElement('span');
+  text.className = 'thumb-caption';
+  text.textContent = caption;
+  li.title = `Test image #${index}: a ${label}, read as ${prediction} with ${percent(confidence)} confidence`;
+  li.append(canvas, text);
+  return { li, canvas, pixels };
+}
+
+// The caption says what the net said, and for a mistake what it is.
+function item(example, correct) {
+  const said = `${example.prediction} (${percent(example.confidence)})`;
+  return thumbnail(example, correct ? said : `${example.label} read as ${said}`);
 }
 
 export class Gallery {
