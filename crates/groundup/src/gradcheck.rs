@@ -295,18 +295,62 @@ pub fn check_built_network(
     targets: &Array2<f64>,
     max_per_tensor: usize,
 ) -> Vec<TensorCheck> {
-    let objective = net.spec().objective;
-    net.zero_grad();
-    let out = net.forward(x.clone(), Mode::Train);
-    let evaluated = objective.evaluate(&out, targets, Reduction::Mean);
-    let scale = evaluated.loss.abs().max(max_abs(&out)).max(1.0);
-    net.backward(evaluated.grad);
-    let base = objective.evaluate(&net.forward(x.clone(), Mode::Infer), targets, Reduction::Mean).loss;
-    let analytic: Vec<(String, ArrayD<f64>)> =
-        net.named_params().into_iter().map(|(n, p)| (n, p.grad.clone())).collect();
+    let analytic = Analytic::new(net, x, targets);
+    (0..analytic.grads.len()).map(|t| analytic.check(net, x, targets, t, max_per_tensor)).collect()
+}
 
-    let mut checks = Vec::new();
-    for (t, (name, grad)) in analytic.iter().enumerate() {
+/// The check of parameter tensor `tensor` alone (in [`Network::params`]
+/// order; `None` past the last): one piece of [`check_built_network`], for
+/// a caller that must stay responsive between tensors. Every element is
+/// put back exactly as it was.
+///
+/// Panics if `x` or `targets` do not fit the network (see
+/// [`ModelSpec::fits_data`]).
+pub fn check_tensor(
+    net: &mut Network<f64>,
+    x: &Array2<f64>,
+    targets: &Array2<f64>,
+    tensor: usize,
+    max_per_tensor: usize,
+) -> Option<TensorCheck> {
+    if tensor >= net.params().len() {
+        return None;
+    }
+    Some(Analytic::new(net, x, targets).check(net, x, targets, tensor, max_per_tensor))
+}
+
+/// Backpropagation's gradients at the network's weights, and what the
+/// central differences are compared at: the loss there and its scale S.
+struct Analytic {
+    grads: Vec<(String, ArrayD<f64>)>,
+    base: f64,
+    scale: f64,
+}
+
+impl Analytic {
+    fn new(net: &mut Network<f64>, x: &Array2<f64>, targets: &Array2<f64>) -> Self {
+        let objective = net.spec().objective;
+        net.zero_grad();
+        let out = net.forward(x.clone(), Mode::Train);
+        let evaluated = objective.evaluate(&out, targets, Reduction::Mean);
+        let scale = evaluated.loss.abs().max(max_abs(&out)).max(1.0);
+        net.backward(evaluated.grad);
+        let base = objective.evaluate(&net.forward(x.clone(), Mode::Infer), targets, Reduction::Mean).loss;
+        let grads = net.named_params().into_iter().map(|(n, p)| (n, p.grad.clone())).collect();
+        Analytic { grads, base, scale }
+    }
+
+    /// Compares tensor `t`'s gradient with central differences.
+    fn check(
+        &self,
+        net: &mut Network<f64>,
+        x: &Array2<f64>,
+        targets: &Array2<f64>,
+        t: usize,
+        max_per_tensor: usize,
+    ) -> TensorCheck {
+        let objective = net.spec().objective;
+        let (name, grad) = &self.grads[t];
         let indices = sample_indices(grad.len(), max_per_tensor);
         let mut tally = Tally::new(name.clone(), error_floor(grad));
         for &i in &indices {
@@ -317,14 +361,13 @@ pub fn check_built_network(
                 objective.evaluate(&out, targets, Reduction::Mean).loss
             };
             let a = grad.as_slice().expect("contiguous")[i];
-            let comparison = compare(a, origin, base, scale, loss_at);
+            let comparison = compare(a, origin, self.base, self.scale, loss_at);
             // Exactly as it was: the next element is measured at the same point.
             net.params_mut()[t].value.as_slice_mut().expect("params are contiguous")[i] = origin;
             tally.add(a, comparison);
         }
-        checks.push(tally.finish(grad.len()));
+        tally.finish(grad.len())
     }
-    checks
 }
 
 /// Checks one layer alone: its input gradient and every parameter's, under

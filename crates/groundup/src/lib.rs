@@ -5,8 +5,8 @@
 //! feed-forward net and a small CNN — built from the ground up on `ndarray`:
 //! layers with hand-derived backward passes, fused softmax + cross-entropy,
 //! SGD/momentum/Adam, numerical gradient checks, a training loop that cannot
-//! go NaN, and the MNIST file formats. Equation numbers in the docs are the
-//! paper's.
+//! go NaN, the MNIST file formats, and the paper's experiments re-run
+//! ([`lab`]). Equation numbers in the docs are the paper's.
 //!
 //! Pure computation: no I/O beyond `std::fs` in the data and model helpers,
 //! nothing platform-specific, so it builds for the host and for
@@ -29,6 +29,7 @@ pub mod gradcheck;
 mod init;
 pub mod inspect;
 pub mod kernels;
+pub mod lab;
 pub mod layers;
 pub mod loss;
 pub mod metrics;

@@ -24,4 +24,6 @@ pub use fit::{fit, Event, FitSummary};
 pub use sampler::BatchSampler;
 pub use session::{find_preset, EvalReport, Examples, Session, SettingsView, ShardPlan, StepReport};
 pub use stall::{Stall, StallDetector, STALL_MAX_ACCURACY, STALL_RELATIVE_CHANGE, STALL_WINDOW};
-pub use trainer::{accumulate_gradients, accuracy, predict, GradientSums, Trainer};
+pub use trainer::{
+    accumulate_gradients, accumulate_target_gradients, accuracy, predict, GradientSums, Trainer,
+};

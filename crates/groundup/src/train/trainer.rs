@@ -174,6 +174,40 @@ impl Trainer {
         Ok(sums)
     }
 
+    /// As [`accumulate`](Self::accumulate), against `targets` (n, K) given
+    /// whole rather than as labels: e.g. the input itself, for a network
+    /// that learns to reproduce its input (paper Fig. 7). Nothing counts as
+    /// correct. A batch that does not fit the network is refused.
+    pub fn accumulate_targets(
+        &mut self,
+        x: Array2<f32>,
+        targets: &Array2<f32>,
+    ) -> Result<GradientSums, TrainError> {
+        if self.pending.is_none() {
+            return Err(no_step_in_progress().into());
+        }
+        let spec = self.network.spec();
+        let outputs = spec.outputs()?;
+        if x.ncols() != spec.input_size() || targets.dim() != (x.nrows(), outputs) {
+            return Err(ConfigError::new(
+                "training_batch",
+                format!(
+                    "inputs {:?} and targets {:?} do not fit a model of {} inputs and {outputs} outputs",
+                    x.dim(),
+                    targets.dim(),
+                    spec.input_size()
+                ),
+            )
+            .into());
+        }
+        if let Some(bad) = x.iter().chain(targets).find(|v| !v.is_finite()) {
+            return Err(ConfigError::new("training_batch", format!("contains the value {bad}")).into());
+        }
+        let sums = accumulate_target_gradients(&mut self.network, x, targets);
+        self.pending.as_mut().expect("checked above").add(sums);
+        Ok(sums)
+    }
+
     /// Adds a shard's gradient sums computed by another worker:
     /// `gradients` is flat, in the order of [`Network::flat_grads`].
     pub fn add_gradients(&mut self, gradients: &[f32], sums: GradientSums) -> Result<(), ConfigError> {
@@ -381,6 +415,22 @@ pub fn accumulate_gradients(network: &mut Network<f32>, x: Array2<f32>, labels: 
     let examples = labels.len();
     network.backward(loss.grad);
     GradientSums { examples, loss: f64::from(loss.loss) * examples as f64, correct }
+}
+
+/// As [`accumulate_gradients`], against whole `targets` (n, K) instead of
+/// labels; `correct` stays 0.
+pub fn accumulate_target_gradients(
+    network: &mut Network<f32>,
+    x: Array2<f32>,
+    targets: &Array2<f32>,
+) -> GradientSums {
+    assert_eq!(x.nrows(), targets.nrows(), "one target row per input row");
+    let objective = network.spec().objective;
+    let output = network.forward(x, Mode::Train); // (n, K)
+    let loss = objective.evaluate(&output, targets, Reduction::Sum);
+    let examples = targets.nrows();
+    network.backward(loss.grad);
+    GradientSums { examples, loss: f64::from(loss.loss) * examples as f64, correct: 0 }
 }
 
 /// Class probabilities (N, K) for images (N, 784).
