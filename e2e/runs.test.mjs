@@ -3,7 +3,7 @@
 // the four before the current one stay on both charts, muted, each labelled
 // in the legend with the settings it started with; at 400 px the legend
 // wraps without overlaps (screenshot target/e2e/runs-400.png); "Clear runs"
-// removes them and keeps the current run. The tests share one tab, in order.
+// removes them and keeps the current run (and runs-400-dark.png for a look). The tests share one tab, in order.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -193,6 +193,13 @@ describe('runs kept side by side', () => {
     }
     // Wrapped: five labels this long do not fit on one line at 400 px.
     assert.ok(new Set(boxes.map((b) => Math.round(b.top))).size > 1, 'the legend wraps');
+
+    // The same in the dark scheme, for a look (target/e2e/runs-400-dark.png).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => getComputedStyle(document.documentElement).backgroundColor === 'rgb(17, 20, 24)');
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 250))));
+    await page.locator('section.charts').screenshot({ path: path.join(ARTIFACTS, 'runs-400-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
     assertClean();
   });
 

@@ -95,7 +95,8 @@ const controls = new Controls($('controls'), {
 const history = { training: [], evaluations: [], speeds: [], predictionMs: [], trainPressedAt: null };
 // The settings in force as the worker last reported them, with `workers`.
 const inForce = {};
-// The loss and accuracy charts, with the runs kept side by side (curves.js).
+// The loss and accuracy charts, with the runs kept side by side (curves.js);
+// `groundup.curves` lets the end-to-end tests read the charts and the runs.
 const curves = new LearningCurves(
   { lossCanvas: $('loss-chart'), accuracyCanvas: $('accuracy-chart'), legend: $('runs-legend'), clearButton: $('clear-runs'), status: $('runs-status') },
   { settings: inForce },

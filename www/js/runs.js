@@ -19,7 +19,7 @@
 import { SeriesData } from './chart-series.js';
 import { formatSetting } from './settings.js';
 
-/** How many earlier runs are kept at most. */
+/** How many earlier runs are kept at most (index.html's hint under the legend says so too). */
 export const MAX_KEPT_RUNS = 8;
 /** How many points one series of one run holds at most (it is decimated evenly beyond). */
 export const RUN_POINTS = 1000;
