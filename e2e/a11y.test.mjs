@@ -3,8 +3,8 @@
 // project's standard. Besides the page as it loads (worker ready, pretrained
 // net, both data splits at 100%, gallery shown), it checks the states that
 // add elements: a drawing (prediction and bars), a bad URL fragment (the
-// URL's refusals in #url-errors) and a refused setting (the message beside
-// its field). Each case opens its own tab in one browser, so the data comes
+// URL's refusals in #url-errors), a kept run in the runs' legend and a
+// refused setting (the message beside its field). Each case opens its own tab in one browser, so the data comes
 // from the browser's cache after the first.
 
 import assert from 'node:assert/strict';
@@ -168,6 +168,22 @@ describe('accessibility (axe-core), light and dark', () => {
       await assertAccessible(t, page);
     });
   }
+
+  test('runs kept side by side: the legend with a kept run, and Clear runs', async (t) => {
+    const page = await openLoaded();
+    const button = (name) => page.getByRole('button', { name, exact: true });
+    await button('Train').click();
+    await page.waitForFunction(() => globalThis.groundup.curves.runs.started, null, { timeout: 30_000 });
+    await button('Pause').click();
+    await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Paused'), null, { timeout: 30_000 });
+    await button('Reset').click(); // the pretrained net's run is kept
+    await page.waitForFunction(() => document.querySelectorAll('#runs-legend li').length === 2, null, { timeout: 30_000 });
+    assert.equal(await button('Clear runs').getAttribute('aria-disabled'), 'false');
+    await assertAccessible(t, page);
+    await button('Clear runs').click();
+    await page.waitForFunction(() => document.getElementById('runs-status').textContent !== '');
+    await assertNoViolations(t, page, 'light');
+  });
 
   test('a refused setting: the message beside its field', async (t) => {
     const page = await openLoaded();

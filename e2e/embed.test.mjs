@@ -284,6 +284,11 @@ describe('embedding in course notes', () => {
     assert.equal(await page.evaluate(() => document.documentElement.dataset.viewing), 'curves train');
     // The training panel keeps working: its Train button is there.
     assert.equal(await page.getByRole('button', { name: 'Train', exact: true }).isVisible(), true);
+    // The curves come with their runs: the legend (the current run at least) and Clear runs.
+    assert.equal(await page.getByRole('button', { name: 'Clear runs', exact: true }).isVisible(), true);
+    const legend = page.getByRole('list', { name: 'Runs' });
+    assert.equal(await legend.isVisible(), true);
+    await page.waitForFunction(() => document.querySelectorAll('#runs-legend li[data-current="true"]').length === 1);
     assert.equal(await page.evaluate(() => location.hash), '#view=curves,train');
     assertClean();
   });

@@ -12,7 +12,7 @@
 //   --chart-text   labels                    (default: the canvas's `color`)
 // The canvases stay transparent: the page's background shows through.
 
-import { applySize, cssColor, displaySize, prefersDark } from './chart.js';
+import { applySize, cssColor, displaySize, prefersDark } from './canvas.js';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", sans-serif';
 

@@ -22,7 +22,7 @@
 // help text, the canvas gets `KEYBOARD_HELP` as its description.
 
 import { penWidth, toMnist } from './preprocess.js';
-import { applySize, cssColor, displaySize, onColorSchemeChange, prefersDark } from './chart.js';
+import { applySize, cssColor, displaySize, onColorSchemeChange, prefersDark } from './canvas.js';
 
 /** How to draw with the keyboard, in one sentence a screen reader can announce. */
 export const KEYBOARD_HELP =

@@ -11,7 +11,8 @@ import { ModelFiles } from './model-files.js';
 import { Inside } from './inside.js';
 import { ConfusionMatrix } from './confusion.js';
 import { StatusLine } from './status-line.js';
-import { LineChart, onColorSchemeChange } from './chart.js';
+import { onColorSchemeChange } from './canvas.js';
+import { LearningCurves } from './curves.js';
 import { Drawing } from './drawing.js';
 import { clearDataProgress, showDataError, showDataProgress } from './data-progress.js';
 import { Controls } from './controls.js';
@@ -42,26 +43,6 @@ const send = (type, fields, transfer) => keeper.send(type, fields, transfer);
 // ---- page elements ------------------------------------------------------
 
 const buttons = { train: $('train'), pause: $('pause'), reset: $('reset'), clear: $('clear') };
-
-const lossChart = new LineChart($('loss-chart'), {
-  title: 'Loss',
-  yLabel: 'cross-entropy',
-  yMin: 0,
-  series: [
-    { name: 'training (per batch)', color: 'var(--train-color)', smoothing: 0.95 },
-    { name: 'test', color: 'var(--test-color)' },
-  ],
-});
-const accuracyChart = new LineChart($('accuracy-chart'), {
-  title: 'Accuracy (%)',
-  yLabel: '%',
-  yMin: 0,
-  yMax: 100,
-  series: [
-    { name: 'training (per batch)', color: 'var(--train-color)', smoothing: 0.95 },
-    { name: 'test', color: 'var(--test-color)' },
-  ],
-});
 
 const gallery = new Gallery({
   correctList: $('gallery-correct'),
@@ -114,7 +95,13 @@ const controls = new Controls($('controls'), {
 const history = { training: [], evaluations: [], speeds: [], predictionMs: [], trainPressedAt: null };
 // The settings in force as the worker last reported them, with `workers`.
 const inForce = {};
-globalThis.groundup = { history, settings: inForce };
+// The loss and accuracy charts, with the runs kept side by side (curves.js);
+// `groundup.curves` lets the end-to-end tests read the charts and the runs.
+const curves = new LearningCurves(
+  { lossCanvas: $('loss-chart'), accuracyCanvas: $('accuracy-chart'), legend: $('runs-legend'), clearButton: $('clear-runs'), status: $('runs-status') },
+  { settings: inForce },
+);
+globalThis.groundup = { history, settings: inForce, curves };
 
 let running = false;
 let modelName = '';
@@ -138,8 +125,7 @@ function startOver(text) {
   history.training.length = 0;
   history.evaluations.length = 0;
   history.speeds.length = 0;
-  lossChart.reset();
-  accuracyChart.reset();
+  curves.newRun();
   statusLine.clear();
   gallery.clear(text);
   confusion.clear('The matrix appears after the first evaluation on all test images.');
@@ -227,6 +213,7 @@ addEventListener('hashchange', () => {
 // The settings the worker reports are in force: the form and URL show them.
 function settingsInForce(settings) {
   Object.assign(inForce, settings);
+  curves.settingsChanged();
   if (!applying) link.update(inForce);
 }
 
@@ -315,10 +302,7 @@ const handlers = {
     setState(states[reason] ?? reason);
   },
   training(t) {
-    for (const b of t.batches) {
-      lossChart.add('training (per batch)', b.step, b.loss);
-      accuracyChart.add('training (per batch)', b.step, b.accuracy * 100);
-    }
+    curves.training(t.batches);
     if (history.training.length < 100_000) history.training.push(...t.batches);
     if (history.speeds.length < 100_000) {
       history.speeds.push({ step: t.step, imagesPerSecond: t.imagesPerSecond, elapsedMs: t.elapsedMs, at: performance.now() });
@@ -326,8 +310,7 @@ const handlers = {
     statusLine.showProgress(t);
   },
   evaluation(e) {
-    lossChart.add('test', e.step, e.loss);
-    accuracyChart.add('test', e.step, e.accuracy * 100);
+    curves.evaluation(e);
     statusLine.showAccuracy(e);
     if (e.full) confusion.show(e.confusion, e);
     history.evaluations.push({ ...e, at: performance.now() });

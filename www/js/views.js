@@ -55,7 +55,7 @@ export const VIEW_TITLES = {
 // scrollHeight is at least its frame's height), so these err on the short
 // side. #view=draw: 700, in which the pad, the 28×28 image and the
 // prediction fit even at 400 px wide.
-export const VIEW_HEIGHTS = { draw: 570, train: 740, curves: 520, inside: 1000, gallery: 350, lab: 0 };
+export const VIEW_HEIGHTS = { draw: 570, train: 740, curves: 620, inside: 1000, gallery: 350, lab: 0 };
 export const FRAME_CHROME = 130;
 /** The height of a frame showing the whole page. */
 export const WHOLE_PAGE_HEIGHT = 1800;

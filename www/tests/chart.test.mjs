@@ -1,4 +1,4 @@
-// Tests for chart.js's pure part: smoothing, ticks, ranges, and the series
+// Tests for the chart modules (through chart.js, which re-exports them): the pure part: smoothing, ticks, ranges, and the series
 // buffer that drops non-finite values and decimates long runs. Plus the
 // LineChart's accessible summary, with the browser bits stubbed out.
 
@@ -233,6 +233,23 @@ test("LineChart's accessible summary describes the latest values and ignores NaN
     assert.equal(chart.summary(), 'Training loss: loss latest 0.12 at step 500 (smoothed 0.15)');
     chart.reset();
     assert.equal(attributes.get('aria-label'), 'Training loss: no data yet');
+
+    // Earlier runs laid underneath: listed by describe(), counted in the name, kept by reset().
+    const earlier = new SeriesData({ smoothing: 0.9 });
+    earlier.add(1, 0.5);
+    earlier.add(2, NaN);
+    earlier.add(3, 0.3);
+    chart.setOverlays([{ name: 'cnn · adam 0.001 · batch 64 · seed 1', color: 'var(--run-1)', dash: [6, 4], data: earlier }]);
+    assert.equal(attributes.get('aria-label'), 'Training loss: no data yet; 1 earlier run drawn muted underneath');
+    chart.add('loss', 1, 0.4);
+    chart.reset();
+    assert.deepEqual(chart.describe(), [
+      { name: 'cnn · adam 0.001 · batch 64 · seed 1', points: 2, overlay: true },
+      { name: 'loss', points: 0, overlay: false },
+      { name: 'test', points: 0, overlay: false },
+    ]);
+    chart.setOverlays([]);
+    assert.equal(chart.describe().filter((s) => s.overlay).length, 0);
   } finally {
     Object.assign(globalThis, saved);
   }
