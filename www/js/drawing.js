@@ -24,6 +24,8 @@ export class Drawing {
     this.shownDigit = -1;
     this.image = null;
     this.probabilities = null;
+    // Names of classes 0, 1, … while the reader's own data is in use (own-data.js).
+    this.classNames = [];
     // The visible help says what the pad's own description says.
     el.help.textContent = `Draw one digit, large and centred. Keyboard: ${KEYBOARD_HELP}`;
     this.pad = new DrawPad(el.pad, { onChange: (image) => this.ask(image) });
@@ -74,8 +76,14 @@ export class Drawing {
     root().dataset.answeredId = String(id);
     if (retrained && best === this.shownDigit) return;
     this.shownDigit = best;
-    this.el.text.textContent = `Prediction: ${best} (${Math.round(probabilities[best] * 100)}%)`;
+    const name = this.classNames[best] ? ` — ${this.classNames[best]}` : '';
+    this.el.text.textContent = `Prediction: ${best} (${Math.round(probabilities[best] * 100)}%)${name}`;
     if (!root().dataset.firstPredictionMs) root().dataset.firstPredictionMs = String(Math.round(performance.now()));
+  }
+
+  /** The class names in use ([]: digits), shown with the next answer. */
+  setClassNames(names) {
+    this.classNames = names;
   }
 
   /** Draws the canvases again (the colour scheme changed). */
