@@ -39,7 +39,11 @@ impl WebTrainer {
     /// split, description}`. A bad file throws (`kind: "data"`, `file`,
     /// `line`, `column`) and nothing changes.
     #[wasm_bindgen(js_name = useOwnData)]
-    pub fn use_own_data(&mut self, files: js_sys::Array, progress: &js_sys::Function) -> Result<JsValue, JsValue> {
+    pub fn use_own_data(
+        &mut self,
+        files: js_sys::Array,
+        progress: &js_sys::Function,
+    ) -> Result<JsValue, JsValue> {
         let given = given_files(&files)?;
         let files: Vec<OwnFile> = given.iter().map(|f| OwnFile { name: &f.name, bytes: &f.bytes }).collect();
         let mut report = |name: &str, rows: usize| {
