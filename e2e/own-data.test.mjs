@@ -12,6 +12,8 @@
 //   - "Save my drawings as CSV": two drawings kept with their labels come
 //     out as two rows of 785 fields; loading that file back is refused as
 //     too small ("needs at least 6").
+//   - Two files are told apart by "train"/"test" in their names, not by the
+//     order chosen, and the page says which was used for what.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -126,8 +128,10 @@ test('own data trains above chance; Back to MNIST returns without reloading anyt
     null,
     { timeout: 60_000, polling: 250 },
   );
-  await button('Pause').click();
-  await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Paused'), null, { timeout: 30_000 });
+  // Pause, unless the (short) run has finished meanwhile: a disabled
+  // button's click() does nothing, where a locator click would wait.
+  await page.evaluate(() => document.getElementById('pause').click());
+  await page.waitForFunction(() => /^(Paused|Done)/.test(document.getElementById('state').textContent), null, { timeout: 30_000 });
   await page.waitForFunction(() => /all 333 test images/.test(document.getElementById('accuracy').textContent), null, { timeout: 30_000 });
   const own = await shownAccuracy(page);
   t.diagnostic(`own data: ${own.percent}% test accuracy at step ${own.step} (chance is 10%)`);
@@ -178,5 +182,19 @@ test('Save my drawings as CSV: kept drawings come out as rows; two rows are too 
   await page.waitForFunction(() => /needs at least 6/.test(document.getElementById('own-data-error').textContent), null, { timeout: 30_000 });
   assert.match(await alertText(), /my-drawings\.csv: has 2 rows/);
   assert.equal(await button('Back to MNIST').isDisabled(), true, 'still on MNIST');
+  assert.deepEqual(record.errors, []);
+});
+
+test('two files: the names tell training from test, and the page says which was used for what', async () => {
+  // Chosen test file first: the order does not decide, the names do.
+  await ownDataInput().setInputFiles([
+    { name: 'bars-test.csv', mimeType: 'text/csv', buffer: csv(barRows(12, 3)) },
+    { name: 'bars-train.csv', mimeType: 'text/csv', buffer: csv(barRows(60, 5)) },
+  ]);
+  await page.waitForFunction(() => /^Your own data: 60 training and 12 test images/.test(document.getElementById('own-data-status').textContent), null, { timeout: 30_000 });
+  assert.match(await page.locator('#own-data-status').textContent(), /training: bars-train\.csv, test: bars-test\.csv \(told by their names\)/);
+  await page.waitForFunction(() => /all 12 test images, step 0\)/.test(document.getElementById('accuracy').textContent), null, { timeout: 30_000 });
+  await button('Back to MNIST').click();
+  await page.waitForFunction(() => /^Back on MNIST/.test(document.getElementById('own-data-status').textContent), null, { timeout: 30_000 });
   assert.deepEqual(record.errors, []);
 });

@@ -35,7 +35,8 @@
 //! The methods are grouped by concern: here the session's making, its
 //! network and settings and where training stands; then `training.rs`
 //! (steps, whole or from shards), `evaluation.rs` (pieces, the way back),
-//! `data.rs` (chunks in) and `answers.rs` (predictions, test images, what
+//! `data.rs` (chunks in), `own_data.rs` (the reader's own data in, MNIST
+//! back) and `answers.rs` (predictions, test images, what
 //! is inside the network).
 
 use serde::Serialize;
