@@ -133,6 +133,14 @@ test('own data trains above chance; Back to MNIST returns without reloading anyt
   await page.evaluate(() => document.getElementById('pause').click());
   await page.waitForFunction(() => /^(Paused|Done)/.test(document.getElementById('state').textContent), null, { timeout: 30_000 });
   await page.waitForFunction(() => /all 333 test images/.test(document.getElementById('accuracy').textContent), null, { timeout: 30_000 });
+  // The class names show with the gallery's images and the drawing's answer.
+  await page.waitForFunction(() => [...document.querySelectorAll('#gallery-correct li, #gallery-mistakes li')].some((li) => /\(bar\d\)/.test(li.title)), null, { timeout: 30_000 });
+  for (const line of DIGITS[1]) await stroke(page, line);
+  await page.waitForFunction(
+    () => document.documentElement.dataset.answeredId === document.documentElement.dataset.drawingId && / — bar\d$/.test(document.getElementById('prediction').textContent),
+    null,
+    { timeout: 30_000 },
+  );
   const own = await shownAccuracy(page);
   t.diagnostic(`own data: ${own.percent}% test accuracy at step ${own.step} (chance is 10%)`);
   assert.ok(own.percent > 30, `${own.percent}%`);
@@ -146,6 +154,7 @@ test('own data trains above chance; Back to MNIST returns without reloading anyt
   assert.ok(back.percent > 90, `${back.percent}% on MNIST after going back`);
   assert.equal(await button('Back to MNIST').isDisabled(), true);
   assert.equal(await page.locator('#own-data-classes').textContent(), '');
+  await page.waitForFunction(() => /^Prediction: \d \(\d+%\)$/.test(document.getElementById('prediction').textContent), null, { timeout: 30_000 });
   assert.equal(await page.evaluate(() => globalThis.ownDataTestMarker), 'still this page', 'no reload');
   assert.equal(chunkRequests(), chunksBefore, 'no data chunk fetched again');
 });

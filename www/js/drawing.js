@@ -76,14 +76,20 @@ export class Drawing {
     root().dataset.answeredId = String(id);
     if (retrained && best === this.shownDigit) return;
     this.shownDigit = best;
-    const name = this.classNames[best] ? ` — ${this.classNames[best]}` : '';
-    this.el.text.textContent = `Prediction: ${best} (${Math.round(probabilities[best] * 100)}%)${name}`;
+    this.say(best);
     if (!root().dataset.firstPredictionMs) root().dataset.firstPredictionMs = String(Math.round(performance.now()));
   }
 
-  /** The class names in use ([]: digits), shown with the next answer. */
+  /** The answer's text: the digit, its probability, and its class name if any. */
+  say(best) {
+    const name = this.classNames[best] ? ` — ${this.classNames[best]}` : '';
+    this.el.text.textContent = `Prediction: ${best} (${Math.round(this.probabilities[best] * 100)}%)${name}`;
+  }
+
+  /** The class names in use ([]: digits), in the answer shown now and later. */
   setClassNames(names) {
     this.classNames = names;
+    if (this.probabilities && this.shownDigit >= 0) this.say(this.shownDigit);
   }
 
   /** Draws the canvases again (the colour scheme changed). */

@@ -158,7 +158,7 @@ const drawing = new Drawing(
 const myDrawings = new MyDrawings({ label: $('drawing-label'), keep: $('keep-drawing'), save: $('save-drawings'), status: $('drawings-status') }, { current: () => drawing.image });
 const ownData = new OwnData(
   { input: $('own-data-input'), back: $('back-to-mnist'), progress: $('own-data-progress'), progressRow: $('own-data-progress-row'), status: $('own-data-status'), classes: $('own-data-classes'), error: $('own-data-error') },
-  { send, onClassNames: (names) => [drawing, myDrawings].forEach((d) => d.setClassNames(names)) },
+  { send, onClassNames: (names) => [drawing, myDrawings, gallery].forEach((d) => d.setClassNames(names)) },
 );
 
 // ---- buttons ------------------------------------------------------------
