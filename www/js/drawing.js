@@ -24,6 +24,8 @@ export class Drawing {
     this.shownDigit = -1;
     this.image = null;
     this.probabilities = null;
+    // Names of classes 0, 1, … while the reader's own data is in use (own-data.js).
+    this.classNames = [];
     // The visible help says what the pad's own description says.
     el.help.textContent = `Draw one digit, large and centred. Keyboard: ${KEYBOARD_HELP}`;
     this.pad = new DrawPad(el.pad, { onChange: (image) => this.ask(image) });
@@ -74,8 +76,20 @@ export class Drawing {
     root().dataset.answeredId = String(id);
     if (retrained && best === this.shownDigit) return;
     this.shownDigit = best;
-    this.el.text.textContent = `Prediction: ${best} (${Math.round(probabilities[best] * 100)}%)`;
+    this.say(best);
     if (!root().dataset.firstPredictionMs) root().dataset.firstPredictionMs = String(Math.round(performance.now()));
+  }
+
+  /** The answer's text: the digit, its probability, and its class name if any. */
+  say(best) {
+    const name = this.classNames[best] ? ` — ${this.classNames[best]}` : '';
+    this.el.text.textContent = `Prediction: ${best} (${Math.round(this.probabilities[best] * 100)}%)${name}`;
+  }
+
+  /** The class names in use ([]: digits), in the answer shown now and later. */
+  setClassNames(names) {
+    this.classNames = names;
+    if (this.probabilities && this.shownDigit >= 0) this.say(this.shownDigit);
   }
 
   /** Draws the canvases again (the colour scheme changed). */

@@ -11,7 +11,7 @@ const percent = (p) => `${Math.round(p * 100)}%`;
  * once it is in the page), a caption that is its text alternative, and the
  * whole story in the title. Returns {li, canvas, pixels}.
  */
-export function thumbnail({ index, label, prediction, confidence, pixels }, caption) {
+export function thumbnail({ index, label, prediction, confidence, pixels }, caption, classNames = []) {
   const li = document.createElement('li');
   li.className = label === prediction ? 'thumb correct' : 'thumb mistake';
   const canvas = document.createElement('canvas');
@@ -21,15 +21,17 @@ export function thumbnail({ index, label, prediction, confidence, pixels }, capt
   const text = document.createElement('span');
   text.className = 'thumb-caption';
   text.textContent = caption;
-  li.title = `Test image #${index}: a ${label}, read as ${prediction} with ${percent(confidence)} confidence`;
+  const named = (c) => (classNames[c] ? `${c} (${classNames[c]})` : String(c));
+  li.title = `Test image #${index}: a ${named(label)}, read as ${named(prediction)} with ${percent(confidence)} confidence`;
   li.append(canvas, text);
   return { li, canvas, pixels };
 }
 
-// The caption says what the net said, and for a mistake what it is.
-function item(example, correct) {
+// The caption says what the net said, and for a mistake what it is; the
+// title names the classes too, when the reader's own data names them.
+function item(example, correct, classNames) {
   const said = `${example.prediction} (${percent(example.confidence)})`;
-  return thumbnail(example, correct ? said : `${example.label} read as ${said}`);
+  return thumbnail(example, correct ? said : `${example.label} read as ${said}`, classNames);
 }
 
 export class Gallery {
@@ -38,13 +40,19 @@ export class Gallery {
     this.mistakesList = mistakesList;
     this.note = note;
     this.drawn = []; // [{canvas, pixels}] to redraw when the colours change
+    this.classNames = []; // names of classes 0, 1, … of the own data in use (own-data.js)
+  }
+
+  /** The class names in use ([]: digits), in the next gallery's titles. */
+  setClassNames(names) {
+    this.classNames = names;
   }
 
   /** Shows a `gallery` message from the worker. */
   show({ step, correct, mistakes, scanned }) {
     this.drawn = [];
     const fill = (list, examples, isCorrect) => {
-      const items = examples.map((e) => item(e, isCorrect));
+      const items = examples.map((e) => item(e, isCorrect, this.classNames));
       list.replaceChildren(...items.map((i) => i.li));
       this.drawn.push(...items);
     };

@@ -18,6 +18,8 @@ import { clearDataProgress, showDataError, showDataProgress } from './data-progr
 import { Controls } from './controls.js';
 import { Gallery } from './gallery.js';
 import { PageLink } from './page-link.js';
+import { OwnData } from './own-data.js';
+import { MyDrawings } from './my-drawings.js';
 import { DEFAULT_PRESET, ROUTE, settingNamed, workerMessages } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
@@ -138,6 +140,13 @@ const drawing = new Drawing(
   { send, predictionMs: history.predictionMs },
 );
 
+// Own data instead of MNIST (own-data.js), and drawings kept as CSV (my-drawings.js).
+const myDrawings = new MyDrawings({ label: $('drawing-label'), keep: $('keep-drawing'), save: $('save-drawings'), status: $('drawings-status') }, { current: () => drawing.image });
+const ownData = new OwnData(
+  { input: $('own-data-input'), back: $('back-to-mnist'), progress: $('own-data-progress'), progressRow: $('own-data-progress-row'), status: $('own-data-status'), classes: $('own-data-classes'), error: $('own-data-error') },
+  { send, onClassNames: (names) => [drawing, myDrawings, gallery].forEach((d) => d.setClassNames(names)) },
+);
+
 // ---- buttons ------------------------------------------------------------
 
 buttons.train.addEventListener('click', () => {
@@ -225,6 +234,7 @@ const handlers = {
     cores = logical;
     for (const b of [buttons.train, buttons.reset]) b.disabled = false;
     modelFiles.enable(true);
+    ownData.enable(true);
     if (keeper.restarts > 0 && keeper.checkpoint) {
       resumeRun(workers); // with the settings in force before, not the new worker's defaults
     } else {
@@ -242,7 +252,7 @@ const handlers = {
     }
     send('loadData', { manifestUrl: absolute(MANIFEST) });
   },
-  model({ source, preset, settings, name }) {
+  model({ source, preset, settings, name, step }) {
     controls.show(settings);
     urlApplied(settings);
     settingsInForce(settings);
@@ -258,6 +268,9 @@ const handlers = {
       modelName = name ?? '';
       modelFiles.imported(modelName);
       setState(`Model loaded: ${modelName} (${title}). Draw a digit, or press Train to train it further.`);
+      startOver('Loading the test images…');
+    } else if (source === 'restored') {
+      setState(`Back on MNIST with the ${title} you had before your own data (step ${number(step)}): draw a digit, or press Train.`);
       startOver('Loading the test images…');
     } else if (source === 'pretrained') {
       modelName = name ?? '';
@@ -329,6 +342,7 @@ const handlers = {
   },
   modelFile: (file) => modelFiles.download(file),
   gallery: (g) => gallery.show(g),
+  ...ownData.handlers(),
   error({ request, message: text, field }) {
     if (request === 'importModel') {
       modelFiles.importFailed(text);
@@ -355,6 +369,7 @@ function workerLost({ reason, restarting }) {
   setRunning(false);
   for (const b of [buttons.train, buttons.reset]) b.disabled = true;
   modelFiles.enable(false);
+  ownData.lost();
   clearDataProgress(); // the new worker loads the data again and reports afresh
   lostNote = `The training worker stopped (${reason}).`;
   setState(restarting ? `${lostNote} Starting a new one…` : `${lostNote} It stopped several times in a row, so no new one was started: reload the page.`);

@@ -112,6 +112,16 @@ export const MESSAGES = {
     doc: 'Take over a run from a worker that died: its last `checkpoint` (weights, step, epoch) and the settings in force (as `configure` takes them). Answer: `model` (source "resumed") or `error`.',
     fields: { bytes: 'u8array', name: 'string', step: 'number', epoch: 'integer', settings: 'object' },
   },
+  useOwnData: {
+    dir: TO_WORKER,
+    doc: 'Train and test on the reader\'s own MNIST-format CSV from now on: `files` [{name, bytes: Uint8Array}] (one, split every 6th row for test, or two, told apart by "train"/"test" in the names, else the larger trains), buffers transferred. Stops training; a fresh network of the current architecture and settings. Answers: `ownDataProgress`…, then `model` (source "own-data") and `ownData`, or `ownDataFailed` with nothing changed.',
+    fields: { files: 'array' },
+  },
+  backToMnist: {
+    dir: TO_WORKER,
+    doc: 'Back to MNIST (kept in the worker: nothing is downloaded again) and the network that was on it when own data came in. Answers: `model` (source "restored"), `backOnMnist`; or `error` if MNIST is in use already.',
+    fields: {},
+  },
 
   // ---- worker → page ----------------------------------------------------
   ready: {
@@ -126,7 +136,7 @@ export const MESSAGES = {
   },
   model: {
     dir: TO_PAGE,
-    doc: 'A new network is in place: "pretrained" (the page\'s model file), "imported" (a file the reader chose), "fresh" (setPreset/reset), "resumed" (a restarted worker took over; the charts go on). Otherwise the charts restart.',
+    doc: 'A new network is in place: "pretrained" (the page\'s model file), "imported" (a file the reader chose), "fresh" (setPreset/reset), "own-data" (a fresh net for the reader\'s own data), "restored" (back to MNIST: the net that was on it), "resumed" (a restarted worker took over; the charts go on). Otherwise the charts restart.',
     fields: { source: 'string', preset: 'string', settings: 'object', step: 'number', name: 'string?' },
   },
   checkpoint: {
@@ -221,6 +231,29 @@ export const MESSAGES = {
     dir: TO_PAGE,
     doc: 'Test images with the net\'s answers: some it gets right, some it gets wrong (each {index, label, prediction, confidence, pixels: Uint8Array(784)}), from the first `scanned` test images.',
     fields: { step: 'number', correct: 'array', mistakes: 'array', scanned: 'integer' },
+  },
+  ownDataProgress: {
+    dir: TO_PAGE,
+    doc: 'Reading own data: `rows` rows of `file` parsed so far (every few thousand rows, and at the end of each file).',
+    fields: { file: 'string', rows: 'integer' },
+  },
+  ownData: {
+    dir: TO_PAGE,
+    doc: 'Own data is in use: sizes, `classNames` (from a `# classes:` first line; may be empty or fewer than ten), which file trains and which tests, `split` ("every-sixth-row", "by-name", "by-rows") and `description`, a sentence saying so.',
+    fields: {
+      trainSize: 'integer', testSize: 'integer', classNames: 'array', trainFile: 'string', testFile: 'string',
+      split: 'string', description: 'string',
+    },
+  },
+  ownDataFailed: {
+    dir: TO_PAGE,
+    doc: 'The own data was refused; nothing changed. `message` names the file, and for a bad row the line (1-based, the classes line and header counted) and column ("line 17, column 101"), also as `file`, `line`, `column`. `kind`: the Rust error\'s kind (data, config, internal).',
+    fields: { message: 'string', kind: 'string', file: 'string?', line: 'integer?', column: 'integer?' },
+  },
+  backOnMnist: {
+    dir: TO_PAGE,
+    doc: 'MNIST is in use again (after `backToMnist`), with the images loaded so far.',
+    fields: { trainSize: 'integer', testSize: 'integer' },
   },
   error: {
     dir: TO_PAGE,

@@ -6,6 +6,7 @@
 //   worker-training.js    training in slices, alone or with shard workers (shards.js)
 //   worker-evaluation.js  evaluations in pieces, the gallery, re-predicting the drawing
 //   data-feed.js          the manifest and the chunks, into the session
+//   worker-own-data.js    the reader's own CSV files in, MNIST back
 //
 // Every decision about training — the schedule, when the epochs are done,
 // how a batch is split, going back to the last finite weights — is the
@@ -24,6 +25,7 @@ import { cores, crash, errorText, isFatal, newRun, onTick, post, postCheckpoint,
 import { afterEvaluation, evaluate, evaluationPiece, gallery, predictDrawing } from './worker-evaluation.js';
 import { pauseNow, startTraining, trainingSlice } from './worker-training.js';
 import { postNetwork, postTestImages } from './worker-inside.js';
+import { ownDataHandlers } from './worker-own-data.js';
 
 // What the worker does between messages: a pause that waited for a shared
 // step, then any evaluation in progress, then training.
@@ -55,7 +57,7 @@ function announceModel(source, name) {
 /** A new network (or a new w.run of the same one) is in place. */
 function newNetwork(source, name) {
   startOver();
-  if (source === 'fresh') postState('reset');
+  if (source === 'fresh' || source === 'own-data') postState('reset');
   announceModel(source, name);
   postCheckpoint();
   postNetwork();
@@ -147,6 +149,7 @@ const handlers = {
     w.drawing = { id, pixels: pixels ?? null };
     predictDrawing(false);
   },
+  ...ownDataHandlers({ newNetwork }),
 };
 
 const inbox = [];

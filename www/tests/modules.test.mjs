@@ -29,6 +29,8 @@ const EXPECTED = {
   '../js/inside.js': ['Inside', 'tileImage', 'gridColumns', 'greyScale', 'divergingScale'],
   '../js/confusion.js': ['ConfusionMatrix', 'total', 'CELL_IMAGES'],
   '../js/status-line.js': ['StatusLine'],
+  '../js/own-data.js': ['OwnData'],
+  '../js/my-drawings.js': ['MyDrawings', 'csvRow', 'CSV_NAME'],
 };
 
 for (const [path, names] of Object.entries(EXPECTED)) {
@@ -44,4 +46,17 @@ test('an exported model is named groundup-<preset>-step<N>.safetensors', async (
   assert.equal(exportName('cnn', 0), 'groundup-cnn-step0.safetensors');
   assert.equal(exportName('paper-mlp', 1234), 'groundup-paper-mlp-step1234.safetensors');
   assert.equal(exportName('../etc', 5), 'groundup-custom-step5.safetensors');
+});
+
+test('a kept drawing is one CSV row: its label, then 784 grey levels 0–255', async () => {
+  const { csvRow } = await import('../js/my-drawings.js');
+  const image = new Float32Array(784);
+  image[0] = 1;
+  image[1] = 0.5;
+  image[783] = 1.2; // out of range is clamped, never written as 306
+  const fields = csvRow(7, image).split(',');
+  assert.equal(fields.length, 785);
+  assert.deepEqual(fields.slice(0, 3), ['7', '255', '128']);
+  assert.equal(fields[784], '255');
+  assert.ok(fields.slice(3, 784).every((f) => f === '0'));
 });

@@ -23,6 +23,7 @@
 use wasm_bindgen::prelude::*;
 
 mod convert;
+mod own_data;
 mod shard;
 mod trainer;
 

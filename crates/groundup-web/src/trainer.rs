@@ -11,7 +11,7 @@ use crate::convert::*;
 /// and where training stands (`Trainer` in JavaScript).
 #[wasm_bindgen(js_name = Trainer)]
 pub struct WebTrainer {
-    session: Session,
+    pub(crate) session: Session,
 }
 
 #[wasm_bindgen(js_class = Trainer)]

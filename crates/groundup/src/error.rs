@@ -204,7 +204,8 @@ impl DataError {
             DataError::LabelOutOfRange { line, .. } => (Some(*line), Some(1)),
             DataError::WrongFieldCount { line, .. }
             | DataError::BlankLine { line, .. }
-            | DataError::LineTooLong { line, .. } => (Some(*line), None),
+            | DataError::LineTooLong { line, .. }
+            | DataError::ClassesLine { line, .. } => (Some(*line), None),
             _ => (None, None),
         }
     }

@@ -6,6 +6,9 @@ use groundup_web::{ShardWorker, WebTrainer};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
+mod own_data;
+pub use own_data::own_data_swaps_in_and_back;
+
 const SAMPLE_TRAIN: &[u8] = include_bytes!("../../../../data/sample/train.csv.gz");
 const SAMPLE_TEST: &[u8] = include_bytes!("../../../../data/sample/test.csv.gz");
 

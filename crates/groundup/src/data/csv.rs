@@ -81,6 +81,13 @@ pub struct CsvReader<'a> {
     bytes: u64,
     /// At most this many bytes of text, and what bounds them (for errors).
     max_bytes: Option<(u64, String)>,
+    /// Whether a first line starting with `#` is kept as a comment (see
+    /// [`CsvReader::accept_comment_line`]) instead of being a bad row.
+    accepts_comment: bool,
+    /// That first line's text after the `#`, once read.
+    comment: Option<Vec<u8>>,
+    /// The line a header may be on: 1, or 2 after a comment line.
+    header_line: usize,
 }
 
 impl<'a> CsvReader<'a> {
@@ -99,7 +106,24 @@ impl<'a> CsvReader<'a> {
             max_rows: None,
             bytes: 0,
             max_bytes: None,
+            accepts_comment: false,
+            comment: None,
+            header_line: 1,
         })
+    }
+
+    /// Accepts a first line starting with `#` (such as `# classes: …`) as
+    /// a comment: its text is kept for [`comment`](Self::comment), and a
+    /// header may then follow on line 2. Line numbers still count it.
+    pub fn accept_comment_line(mut self) -> Self {
+        self.accepts_comment = true;
+        self
+    }
+
+    /// The first line's text after its `#`, if it was a comment line and
+    /// has been read (that is, after the first [`read_row`](Self::read_row)).
+    pub fn comment(&self) -> Option<&[u8]> {
+        self.comment.as_deref()
     }
 
     /// Stops with [`DataError::TooManyRows`] at row `max + 1`, before it is
@@ -179,9 +203,16 @@ impl<'a> CsvReader<'a> {
             let mut text = strip_line_ending(&self.line);
             if self.line_number == 1 {
                 text = strip_utf8_bom(text);
-                if is_header(text) {
-                    continue;
+                if self.accepts_comment {
+                    if let Some(comment) = text.strip_prefix(b"#") {
+                        self.comment = Some(comment.to_vec());
+                        self.header_line = 2;
+                        continue;
+                    }
                 }
+            }
+            if self.line_number == self.header_line && is_header(text) {
+                continue;
             }
             if text.iter().all(u8::is_ascii_whitespace) {
                 self.blank_line.get_or_insert(self.line_number);

@@ -173,6 +173,25 @@ pub enum DataError {
     #[error("{file}: a folder that `groundup data prepare` did not make, inside {folder}, which prepare replaces; move it away or choose another output folder")]
     ForeignFolder { file: String, folder: String },
 
+    /// A `# classes: …` first line that cannot be used.
+    #[error("{file}, line {line}: {reason}")]
+    ClassesLine { file: String, line: usize, reason: String },
+
+    /// Too few rows for what they are to be used for.
+    #[error("{file}: has {rows} rows, but {why} needs at least {needed}")]
+    TooFewRows {
+        file: String,
+        rows: usize,
+        needed: usize,
+        /// What needs them, e.g. "one file (split into training and test images)".
+        why: &'static str,
+    },
+
+    /// More rows than the page takes from one file. Reading stops at the
+    /// first row too many.
+    #[error("{file}: more than {limit} rows, the most one file may have here; stopped reading there")]
+    RowLimit { file: String, limit: usize },
+
     /// Any other failure to read or write a file.
     #[error("{file}: {source}")]
     Io {
@@ -223,6 +242,9 @@ impl DataError {
             | DataError::IdxTooManyItems { file, .. }
             | DataError::IdxTrailingGzipData { file, .. }
             | DataError::ForeignFolder { file, .. }
+            | DataError::ClassesLine { file, .. }
+            | DataError::TooFewRows { file, .. }
+            | DataError::RowLimit { file, .. }
             | DataError::Io { file, .. } => file,
             DataError::IdxCountMismatch { images_file, .. } => images_file,
         }

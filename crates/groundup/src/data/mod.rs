@@ -15,6 +15,7 @@ mod error;
 pub(crate) mod files;
 mod idx;
 mod manifest;
+mod own;
 mod prepare;
 
 pub use augment::{shift_image, shifted_subset, MAX_SHIFT};
@@ -27,6 +28,10 @@ pub use idx::{
 pub use manifest::{
     load_split, Chunk, Manifest, Split, SplitManifest, MANIFEST_FILE, MANIFEST_FORMAT_VERSION,
     MAX_CHUNK_BYTES, MAX_MANIFEST_BYTES, MAX_SPLIT_ROWS,
+};
+pub use own::{
+    read_own_data, OwnData, OwnFile, OwnSplit, MAX_CLASS_NAME_CHARS, MAX_OWN_FILES, MAX_OWN_FILE_BYTES,
+    MAX_OWN_ROWS, MAX_OWN_TEXT_BYTES, MIN_ONE_FILE_ROWS, TEST_EVERY,
 };
 pub use prepare::{
     prepare, prepare_into, prepare_with, write_chunk, PrepareOptions, Staging, DEFAULT_CHUNK_ROWS,

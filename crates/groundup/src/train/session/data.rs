@@ -24,7 +24,7 @@ impl Session {
             .map_err(|e| ConfigError::new("rows", format!("{split}: cannot reserve {rows} rows: {e}")).into())
     }
 
-    /// Parses one CSV chunk (`label,p0,…,p783` rows; plain or gzip) of
+    /// Parses one MNIST CSV chunk (`label,p0,…,p783` rows; plain or gzip) of
     /// `rows` rows, as its manifest declares, into `split` and returns the
     /// rows added. Reading stops at the first row past `rows` and once the
     /// text is longer than `rows` rows can be: a chunk that inflates to a
@@ -41,26 +41,35 @@ impl Session {
         Ok(chunk.len())
     }
 
-    /// Adds already parsed examples to `split`.
+    /// Adds already parsed examples to `split` of MNIST: set aside while
+    /// the reader's own data is in use, they join MNIST there.
     pub fn add_examples(&mut self, split: Split, examples: &Dataset) {
-        match split {
-            Split::Train => self.train.extend(examples),
-            Split::Test => self.test.extend(examples),
-        }
+        self.mnist_mut(split).extend(examples);
         self.sampler.set_len(self.train.len());
     }
 
     fn split_mut(&mut self, name: &str) -> Result<&mut Dataset, Error> {
-        Ok(match split_named(name)? {
-            Split::Train => &mut self.train,
-            Split::Test => &mut self.test,
-        })
+        Ok(self.mnist_mut(split_named(name)?))
     }
 
+    /// MNIST's `split`: the one in use, or the one set aside.
+    fn mnist_mut(&mut self, split: Split) -> &mut Dataset {
+        let (train, test) = match &mut self.own {
+            Some(own) => (&mut own.mnist_train, &mut own.mnist_test),
+            None => (&mut self.train, &mut self.test),
+        };
+        match split {
+            Split::Train => train,
+            Split::Test => test,
+        }
+    }
+
+    /// The training images in use (the reader's own, or MNIST).
     pub fn train_data(&self) -> &Dataset {
         &self.train
     }
 
+    /// The test images in use (the reader's own, or MNIST).
     pub fn test_data(&self) -> &Dataset {
         &self.test
     }

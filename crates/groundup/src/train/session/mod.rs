@@ -35,7 +35,8 @@
 //! The methods are grouped by concern: here the session's making, its
 //! network and settings and where training stands; then `training.rs`
 //! (steps, whole or from shards), `evaluation.rs` (pieces, the way back),
-//! `data.rs` (chunks in) and `answers.rs` (predictions, test images, what
+//! `data.rs` (chunks in), `own_data.rs` (the reader's own data in, MNIST
+//! back) and `answers.rs` (predictions, test images, what
 //! is inside the network).
 
 use serde::Serialize;
@@ -53,7 +54,11 @@ use crate::{model_io, ConfigError, Error, ModelError, ModelSpec, Network};
 mod answers;
 mod data;
 mod evaluation;
+mod own_data;
 mod training;
+
+pub use own_data::OwnDataView;
+use own_data::OwnState;
 
 /// A manifest promising more rows than this gets no room reserved up front
 /// (196 MB of pixels; MNIST has 70,000 rows): a corrupt manifest must not
@@ -81,6 +86,9 @@ pub struct Session {
     /// A stall detected and not yet on a report (the call that found it
     /// failed at a later step).
     unreported_stall: Option<Stall>,
+    /// While the reader's own data is in use: MNIST and the network that
+    /// was on it, set aside, and what the own data is (`own_data.rs`).
+    own: Option<OwnState>,
 }
 
 struct Checkpoint {
@@ -236,15 +244,19 @@ impl Session {
             last_good,
             stall: StallDetector::new(),
             unreported_stall: None,
+            own: None,
         }
     }
 
-    /// Replaces the network and settings, keeping the data: the one place a
-    /// new run starts (step 0, first epoch, nothing in progress).
+    /// Replaces the network and settings, keeping the data (and the own
+    /// data's state): the one place a new run starts (step 0, first epoch,
+    /// nothing in progress).
     fn restart(&mut self, trainer: Trainer, config: TrainConfig, preset: Option<Preset>) {
         let train = std::mem::take(&mut self.train);
         let test = std::mem::take(&mut self.test);
+        let own = self.own.take();
         *self = Self::around(trainer, config, preset, train, test);
+        self.own = own;
     }
 
     // ---- the network and its settings ----------------------------------
