@@ -62,7 +62,9 @@ pub const MAX_RESERVE_ROWS: usize = 250_000;
 
 /// The network, its settings, the data and where training stands.
 pub struct Session {
-    /// The preset the network came from; `None` for any other architecture.
+    /// The preset the network came from, or whose settings an architecture
+    /// of the reader's ([`Session::set_architecture`]) is trained with;
+    /// `None` for any other architecture.
     preset: Option<Preset>,
     config: TrainConfig,
     trainer: Trainer,
@@ -261,6 +263,17 @@ impl Session {
     /// Fresh, untrained weights from the seed; step and epochs start over.
     pub fn reset(&mut self) -> Result<(), Error> {
         let trainer = Trainer::new(self.trainer.network().spec(), &self.config)?;
+        self.restart(trainer, self.config.clone(), self.preset.clone());
+        Ok(())
+    }
+
+    /// Switches to an untrained network of `spec` (an architecture of the
+    /// reader's, see [`crate::arch`]): fresh weights from the seed, step 0,
+    /// with the settings in force and the preset they came from; the data
+    /// stays. On error nothing changes.
+    pub fn set_architecture(&mut self, spec: &ModelSpec) -> Result<(), Error> {
+        spec.fits_data(IMAGE_PIXELS, NUM_CLASSES)?;
+        let trainer = Trainer::new(spec, &self.config)?;
         self.restart(trainer, self.config.clone(), self.preset.clone());
         Ok(())
     }
