@@ -77,6 +77,11 @@ pub struct ArchError {
 }
 
 impl ArchError {
+    /// About the stack as a whole, such as layers a program sent that cannot be read.
+    pub fn whole_stack(message: impl Into<String>) -> Self {
+        Self::whole("layers", message)
+    }
+
     pub(crate) fn whole(field: &str, message: impl Into<String>) -> Self {
         Self { index: None, layer: None, field: field.to_owned(), message: message.into() }
     }
