@@ -17,13 +17,13 @@
 // Messages are handled one at a time, in the order sent: the page may send
 // setPreset, configure and reset back to back and get them in that order.
 
-import init, { Trainer } from '../groundup-web.js';
+import init, { Trainer, describeArch, describeLayers } from '../groundup-web.js';
 import { TO_WORKER, check } from './protocol.js';
 import { feedData } from './data-feed.js';
 import { cores, crash, errorText, isFatal, newRun, onTick, post, postCheckpoint, postState, reportError, settings, w } from './worker-context.js';
 import { afterEvaluation, evaluate, evaluationPiece, gallery, predictDrawing } from './worker-evaluation.js';
 import { pauseNow, startTraining, trainingSlice } from './worker-training.js';
-import { postNetwork, postTestImages } from './worker-inside.js';
+import { postArchAnswer, postNetwork, postTestImages } from './worker-inside.js';
 
 // What the worker does between messages: a pause that waited for a shared
 // step, then any evaluation in progress, then training.
@@ -59,6 +59,7 @@ function newNetwork(source, name) {
   announceModel(source, name);
   postCheckpoint();
   postNetwork();
+  postArchAnswer(0, w.trainer.architecture());
   predictDrawing(true);
 }
 
@@ -105,6 +106,15 @@ const handlers = {
   setPreset({ preset }) {
     w.trainer.setPreset(preset);
     newNetwork('fresh');
+  },
+  // Like a new preset: a fresh, untrained net; the run before it stops.
+  setArchitecture({ arch }) {
+    w.trainer.setArchitecture(arch); // on error the current net stays
+    newNetwork('fresh');
+  },
+  describeArch({ id, arch, layers, objective }) {
+    const answer = arch !== undefined ? describeArch(arch) : describeLayers(layers ?? [], objective ?? 'softmax_cross_entropy');
+    postArchAnswer(id, answer);
   },
   configure({ settings: wanted }) {
     try {

@@ -6,12 +6,15 @@
 //! Each answer is data, never thrown: `{ok: true, description: {arch,
 //! input, layers: [{index, name, kind, outputShape, parameters, spec}],
 //! objective, totalParameters}}` or `{ok: false, error: {kind: "config",
-//! field, message, layer?, index?}}`, `layer` being the layer's name
-//! ("conv 2").
+//! field, message, layer?, index?, layers?}}`, `layer` being the layer's
+//! name ("conv 2"); for `describeLayers`, `layers` is the stack as checked
+//! (`[{name, spec}]`, a flatten added), so that the editor can show the
+//! refused stack with the same names as the reason.
 
 use groundup::arch::{self, ArchDescription, ArchError, MAX_LAYERS};
+use groundup::inspect::layer_names;
 use groundup::loss::Objective;
-use groundup::LayerSpec;
+use groundup::{LayerSpec, ModelSpec};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -27,6 +30,14 @@ struct Refusal {
     layer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     index: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    layers: Vec<NamedLayer>,
+}
+
+#[derive(Serialize)]
+struct NamedLayer {
+    name: String,
+    spec: LayerSpec,
 }
 
 #[derive(Serialize)]
@@ -39,6 +50,18 @@ struct Answer {
 }
 
 pub(crate) fn answer(result: Result<ArchDescription, ArchError>) -> JsValue {
+    answer_with(result, None)
+}
+
+/// The answer; a refusal carries `checked`'s layers by name.
+fn answer_with(result: Result<ArchDescription, ArchError>, checked: Option<&ModelSpec>) -> JsValue {
+    let layers = checked.map_or_else(Vec::new, |spec| {
+        layer_names(spec)
+            .into_iter()
+            .zip(&spec.layers)
+            .map(|(name, spec)| NamedLayer { name, spec: *spec })
+            .collect()
+    });
     to_js(&match result {
         Ok(description) => Answer { ok: true, description: Some(description), error: None },
         Err(e) => Answer {
@@ -50,6 +73,7 @@ pub(crate) fn answer(result: Result<ArchDescription, ArchError>) -> JsValue {
                 message: e.message,
                 layer: e.layer,
                 index: e.index,
+                layers,
             }),
         },
     })
@@ -78,7 +102,8 @@ pub fn describe_layers(layers: JsValue, objective: &str) -> JsValue {
         Ok(o) => o,
         Err(m) => return answer(Err(ArchError::whole_stack(m))),
     };
-    answer(arch::describe(&arch::from_layers(layers, objective)))
+    let spec = arch::from_layers(layers, objective);
+    answer_with(arch::describe(&spec), Some(&spec))
 }
 
 fn read<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, String> {
