@@ -22,4 +22,5 @@ binding_tests!(
     shard_misuse_is_refused_and_changes_nothing,
     evaluation_pieces_agree,
     the_network_can_be_looked_inside,
+    architectures_are_described_and_set,
 );
