@@ -233,6 +233,39 @@ proptest! {
         }
     }
 
+    /// Stacks that can be trained (convs with odd kernels and pools, then
+    /// dense layers and activations, ending in 10 units): each reads back
+    /// from its text, and its description adds up.
+    #[test]
+    fn valid_stacks_round_trip(
+        convs in proptest::collection::vec((1usize..17, prop_oneof![Just(1usize), Just(3), Just(5)], any::<bool>(), any::<bool>()), 0..3),
+        hidden in proptest::collection::vec((1usize..100, 0usize..4, any::<bool>()), 0..3),
+        alpha in 0.0f64..1.0,
+        squares in any::<bool>(),
+    ) {
+        let activation = |k: usize| [LayerSpec::Relu, LayerSpec::Sigmoid, LayerSpec::LeakyRelu { alpha }, LayerSpec::Relu][k];
+        let mut layers = Vec::new();
+        for (filters, kernel, pool, bias) in convs {
+            layers.push(LayerSpec::Conv2d { filters, kernel, padding: Padding::Same, bias, init: Init::He });
+            layers.push(activation(filters % 4));
+            if pool {
+                layers.push(LayerSpec::MaxPool2d { size: 2 });
+            }
+        }
+        for (units, k, bias) in hidden {
+            layers.push(LayerSpec::Dense { units, bias, init: Init::Glorot });
+            layers.push(activation(k));
+        }
+        layers.push(LayerSpec::Dense { units: 10, bias: true, init: Init::StandardNormal });
+        let objective = if squares { Objective::SigmoidSumOfSquares } else { Objective::SoftmaxCrossEntropy };
+        let spec = from_layers(layers, objective);
+        let d = describe(&spec).expect("a valid stack");
+        prop_assert_eq!(arch::parse(&d.arch).unwrap(), spec.clone());
+        prop_assert_eq!(d.total_parameters, d.layers.iter().map(|l| l.parameters).sum::<usize>());
+        prop_assert_eq!(d.total_parameters, spec.parameter_count().unwrap());
+        prop_assert!(!d.arch.contains("flatten"), "{}", d.arch);
+    }
+
     /// Random text is refused or read, never a panic.
     #[test]
     fn any_text_is_read_or_refused(text in "[a-z0-9._-]{0,60}") {
