@@ -96,7 +96,9 @@ const handlers = {
   },
   exportModel() {
     const bytes = w.trainer.exportModel();
-    post('modelFile', { bytes, preset: settings().preset, step: w.trainer.step }, [bytes.buffer]);
+    // An architecture of the reader's is "custom", whatever preset's settings train it.
+    const preset = w.trainer.presetNetwork ? settings().preset : 'custom';
+    post('modelFile', { bytes, preset, step: w.trainer.step }, [bytes.buffer]);
   },
   resume({ bytes, name, step, epoch, settings: wanted }) {
     w.trainer.resume(bytes, name, step, epoch, wanted);

@@ -367,6 +367,13 @@ impl WebTrainer {
         self.session.set_architecture(&spec).map_err(js_error)
     }
 
+    /// Whether the network is its preset's own layers (false for an
+    /// architecture of the reader's, trained with a preset's settings).
+    #[wasm_bindgen(getter, js_name = presetNetwork)]
+    pub fn preset_network(&self) -> bool {
+        self.session.network_is_preset()
+    }
+
     /// The current network as the architecture editor shows it: the answer
     /// of `describeArch` (a network beyond the editor's limits, say an
     /// imported one, is `{ok: false, error}`).

@@ -167,8 +167,10 @@ fn hostile_texts_are_refused_before_anything_is_sized() {
 fn a_session_switches_to_an_architecture_with_its_settings() {
     let mut session = Session::from_preset("mlp").unwrap();
     session.configure(&SettingsPatch { seed: Some(7), batch_size: Some(16), ..Default::default() }).unwrap();
+    assert!(session.network_is_preset());
     let spec = arch::parse("dense32-relu-dense10").unwrap();
     session.set_architecture(&spec).unwrap();
+    assert!(!session.network_is_preset(), "the preset's settings, not its layers");
     assert_eq!(session.network().spec(), &spec);
     assert_eq!(session.step(), 0);
     let settings = session.settings();

@@ -50,6 +50,7 @@ pub fn architectures_are_described_and_set() {
     let mut t = WebTrainer::new("mlp").unwrap();
     t.set_architecture("dense32-relu-dense10").map_err(message).expect("a valid stack");
     assert_eq!(settings(&t).preset, "mlp");
+    assert!(!t.preset_network(), "an exported file is custom");
     assert_eq!(t.weight_count(), 784 * 32 + 32 + 32 * 10 + 10);
     assert_eq!(text(&t.architecture(), &["description", "arch"]), "dense32-relu-dense10");
     let e = t.set_architecture("dense5").expect_err("5 outputs");

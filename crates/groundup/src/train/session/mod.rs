@@ -142,7 +142,9 @@ pub struct EvalReport {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
-    /// The preset's name, or `custom`.
+    /// The preset's name — for an architecture of the reader's
+    /// ([`Session::set_architecture`]), the preset whose settings it is
+    /// trained with — or `custom`.
     pub preset: String,
     pub optimizer: &'static str,
     pub learning_rate: f64,
@@ -300,6 +302,12 @@ impl Session {
             epochs: self.config.epochs,
             seed: self.config.seed,
         }
+    }
+
+    /// Whether the network is its preset's own (not an architecture of the
+    /// reader's trained with the preset's settings, nor another model).
+    pub fn network_is_preset(&self) -> bool {
+        self.preset.as_ref().is_some_and(|p| &p.spec == self.trainer.network().spec())
     }
 
     pub fn config(&self) -> &TrainConfig {
