@@ -4,7 +4,8 @@
 //     output shape and parameters and the total are right (computed here
 //     from the layers' sizes); "Train this" trains it from scratch (steps
 //     advance, finite losses, a test accuracy after a pause); the stack is
-//     in the URL as `arch`, and a reload rebuilds it.
+//     in the URL as `arch`, a reload rebuilds it, Reset keeps it and a
+//     preset replaces it.
 //   - An invalid stack (conv 2 with kernel 4) is refused in the alert,
 //     naming the layer; "Train this" is disabled; the URL keeps the last
 //     valid stack.
@@ -123,6 +124,17 @@ test('add dense 32 + ReLU before the output, see its shapes and counts, train it
   await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Untrained'), null, { timeout: 30_000 });
   assert.equal(await urlArch(page), 'dense625_he-relu-dense625_he-relu-dense32-relu-dense10');
   assert.equal(await page.locator('#url-errors').textContent(), '');
+
+  // Reset keeps the architecture; a preset brings its own layers, and the URL follows.
+  // The editor shows the new network's layers afresh: the marked node goes.
+  await page.evaluate(() => document.querySelector('#arch-layers li').setAttribute('data-before-reset', ''));
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await page.waitForFunction(() => !document.querySelector('#arch-layers [data-before-reset]'), null, { timeout: 30_000 });
+  await checkMlpPlus(page);
+  assert.equal(await urlArch(page), 'dense625_he-relu-dense625_he-relu-dense32-relu-dense10');
+  await page.getByLabel('Model', { exact: true }).selectOption('cnn');
+  await waitForNames(page, ['conv 1', 'leaky ReLU 1', 'pool 1', 'conv 2', 'leaky ReLU 2', 'pool 2', 'flatten', 'dense 1']);
+  await page.waitForFunction(() => location.hash === '#preset=cnn', null, { timeout: 30_000 });
   assertClean();
 });
 
