@@ -122,7 +122,7 @@ describe('the settings in the URL', () => {
   });
 
   test('keys the page does not own stay in the fragment; an unknown one is named', async () => {
-    const page = await openAt('lr=0.01&arch=c5-p2&colour=red');
+    const page = await openAt('lr=0.01&experiment=fig8&colour=red');
     // No preset or seed: the pretrained net, then the URL's learning rate.
     await stateStartsWith(page, 'Pretrained CNN loaded');
     await settingsInForce(page, { learningRate: 0.01 });
@@ -131,7 +131,7 @@ describe('the settings in the URL', () => {
     const batch = page.getByLabel('Batch size');
     await batch.fill('32');
     await batch.press('Enter');
-    await page.waitForFunction(() => location.hash === '#lr=0.01&batch=32&arch=c5-p2&colour=red');
+    await page.waitForFunction(() => location.hash === '#lr=0.01&batch=32&experiment=fig8&colour=red');
     assertClean();
   });
 

@@ -110,13 +110,13 @@ test('each bad URL value is refused by key and value, and the default named', ()
 });
 
 test('unknown keys are refused by name but kept in the URL; reserved keys pass silently', () => {
-  const { values, problems } = readFragment('#lr=0.01&colour=red&arch=c5-p2&experiment=3', TWO_CORES);
+  const { values, problems } = readFragment('#lr=0.01&colour=red&experiment=3', TWO_CORES);
   assert.deepEqual(values, { learningRate: 0.01 });
   assert.deepEqual(problems.map((p) => describeProblem(p)), ['URL: colour=red is not a setting this page knows; ignored.']);
   // Rewriting for new values keeps every key this page does not own, unchanged.
-  const previous = '#lr=0.01&colour=red&arch=c5-p2&experiment=3';
-  assert.equal(writeFragment({ learningRate: 0.02, batchSize: 32 }, previous), 'lr=0.02&batch=32&colour=red&arch=c5-p2&experiment=3');
-  assert.equal(writeFragment({}, previous), 'colour=red&arch=c5-p2&experiment=3');
+  const previous = '#lr=0.01&colour=red&experiment=3';
+  assert.equal(writeFragment({ learningRate: 0.02, batchSize: 32 }, previous), 'lr=0.02&batch=32&colour=red&experiment=3');
+  assert.equal(writeFragment({}, previous), 'colour=red&experiment=3');
   // Encoded values survive.
   assert.equal(writeFragment({}, '#note=a%26b%20c'), 'note=a%26b+c');
 });
@@ -161,7 +161,7 @@ test('view: an entry of the table, page-only, with its parse, format and default
   assert.equal(view.format(['curves', 'train']), 'curves,train');
   assert.ok(!FORM_SETTINGS.includes(view));
   // Not reserved any more: the table reads it.
-  assert.deepEqual(SETTINGS.filter((s) => s.route === ROUTE.reserved).map((s) => s.urlKey), ['arch', 'experiment']);
+  assert.deepEqual(SETTINGS.filter((s) => s.route === ROUTE.reserved).map((s) => s.urlKey), ['experiment']);
 });
 
 test('view: read from the URL, every panel and lab, in the order given', () => {
@@ -208,11 +208,24 @@ test('view: kept in the URL as given when the settings are rewritten', () => {
   // which never include the view: it stays, in table order, as it was written.
   assert.equal(writeFragment({ learningRate: 0.02 }, '#view=draw,nonsense&colour=red'), 'lr=0.02&view=draw,nonsense&colour=red');
   assert.equal(writeFragment({ learningRate: 0.02, view: undefined }, 'view=curves,train'), 'lr=0.02&view=curves,train');
-  assert.equal(writeFragment({}, '#arch=c5&view=draw'), 'view=draw&arch=c5');
+  assert.equal(writeFragment({}, '#experiment=fig8&view=draw'), 'view=draw&experiment=fig8');
   // Given a value, it is written from it.
   assert.equal(writeFragment({ view: ['curves', 'train'], batchSize: 32 }), 'batch=32&view=curves,train');
   assert.equal(writeFragment({ learningRate: 0.02 }, '#lr=0.01'), 'lr=0.02');
   // Commas stay commas (an encoded one too: both read the same).
   assert.equal(writeFragment({}, '#view=draw%2Ctrain'), 'view=draw,train');
   assert.deepEqual(readFragment(writeFragment({ view: ['draw', 'inside'] }), TWO_CORES).values, { view: ['draw', 'inside'] });
+});
+
+test('arch: read as text (Rust checks it), written after the view, and a fresh start builds it', () => {
+  const { values, problems } = readFragment('#arch=conv8k5-relu-pool-dense10&preset=mlp', TWO_CORES);
+  assert.deepEqual(values, { arch: 'conv8k5-relu-pool-dense10', preset: 'mlp' });
+  assert.deepEqual(problems, []);
+  assert.equal(writeFragment({ preset: 'mlp', arch: 'dense32-relu-dense10' }, '#view=lab'), 'preset=mlp&view=lab&arch=dense32-relu-dense10');
+  assert.deepEqual(workerMessages({ arch: 'dense10', seed: 3 }, { fresh: true }), [
+    ['setPreset', { preset: DEFAULT_PRESET }],
+    ['configure', { settings: { seed: 3 } }],
+    ['setArchitecture', { arch: 'dense10' }],
+  ]);
+  assert.deepEqual(readFragment('#arch=', TWO_CORES).problems.map((p) => describeProblem(p)), ['URL: arch= is empty; using the default.']);
 });

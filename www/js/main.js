@@ -20,6 +20,7 @@ import { Gallery } from './gallery.js';
 import { PageLink } from './page-link.js';
 import { OwnData } from './own-data.js';
 import { MyDrawings } from './my-drawings.js';
+import { ArchEditor } from './arch-editor.js';
 import { DEFAULT_PRESET, ROUTE, settingNamed, workerMessages } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
@@ -120,6 +121,17 @@ function setRunning(value) {
   if (!value && focused === buttons.pause) buttons.train.focus();
 }
 
+const archEditor = new ArchEditor(
+  { list: $('arch-layers'), total: $('arch-total'), alert: $('arch-alert'), kind: $('arch-kind'), add: $('arch-add'), objective: $('arch-objective'), train: $('arch-train'), status: $('arch-status') },
+  {
+    send, link, inForce,
+    train: () => {
+      history.trainPressedAt = performance.now();
+      send('train');
+    },
+  },
+);
+
 const statusLine = new StatusLine({ state: $('state'), progress: $('progress-line'), accuracy: $('accuracy') });
 const setState = (text) => statusLine.setState(text);
 
@@ -175,11 +187,11 @@ let applying = null;
 // changes. A preset or a seed means a fresh network of that preset from
 // that seed; otherwise the pretrained net, configured with the rest once it
 // is in (a configure sent earlier would be replaced by the file's own).
-function applyUrl() {
-  const { values, problems } = link.read({ cores });
+async function applyUrl() {
+  const { values, problems } = await archEditor.vetUrl(link.read({ cores }));
   appliedNetworkKey = networkKey(values);
   link.chooseOnly(Object.keys(values));
-  if (values.preset !== undefined || values.seed !== undefined) {
+  if (values.preset !== undefined || values.seed !== undefined || values.arch !== undefined) {
     applying = { problems, after: [] };
     for (const [type, fields] of workerMessages(values, { fresh: true })) send(type, fields);
   } else {
@@ -336,6 +348,8 @@ const handlers = {
     if (f.id === drawing.id) inside.showFeatureMaps(f);
   },
   network: (n) => inside.showNetwork(n),
+  archDescription: (d) => archEditor.described(d),
+  archRefused: (r) => archEditor.refused(r),
   testImages: (t) => confusion.showImages(t),
   stalled({ message: text }) {
     setState(`Training, but ${text}`);

@@ -43,8 +43,9 @@ export class PageLink {
   /** The reader chose setting `name`. */
   choose(name) {
     if (settingNamed(name)?.route === ROUTE.network) {
+      // A preset brings its own settings and its own layers.
       for (const other of this.chosen) {
-        if (settingNamed(other).route === ROUTE.configure) this.chosen.delete(other);
+        if ([ROUTE.configure, ROUTE.architecture].includes(settingNamed(other).route)) this.chosen.delete(other);
       }
     }
     this.chosen.add(name);

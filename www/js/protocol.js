@@ -61,6 +61,16 @@ export const MESSAGES = {
     doc: 'Switch to an untrained net of another preset with its default settings. Answer: `model` (source "fresh") or `error`.',
     fields: { preset: 'string' },
   },
+  setArchitecture: {
+    dir: TO_WORKER,
+    doc: 'Switch to an untrained net of architecture `arch` (its one-line text, crates/groundup/src/arch/mod.rs): fresh weights from the seed, the settings in force; the previous run stops, as with a new preset. Answer: `model` (source "fresh") and `archDescription` #0, or `error` (field "arch") with the current net untouched.',
+    fields: { arch: 'string' },
+  },
+  describeArch: {
+    dir: TO_WORKER,
+    doc: 'Is this stack one that can be trained, and what are its shapes and weight counts? Either `arch` (a text, e.g. from the URL) or `layers` (the editor\'s, each as in a spec: {type: "conv2d", filters, kernel, …}) with `objective`. Rust decides. Answer: `archDescription` or `archRefused` with the same id (ids from 1; 0 is the current network).',
+    fields: { id: 'integer', arch: 'string?', layers: 'array?', objective: 'string?' },
+  },
   configure: {
     dir: TO_WORKER,
     doc: 'Change settings (all or nothing), also while training. `settings` holds any of optimizer, learningRate, batchSize, epochs, seed. Answer: `settings` or `configError`.',
@@ -204,6 +214,16 @@ export const MESSAGES = {
     dir: TO_PAGE,
     doc: 'The network layer by layer, with a new network and after each evaluation: `input` shape, `layers` [{index, name ("conv 1", "pool 1", "dense 1"…), kind, outputShape, parameters, section (the paper\'s)}], `objective` {name, section}, `totalParameters`, and `weightImages` [{name ("Filters of conv 1"…), count, height, width, values: Float32Array}].',
     fields: { step: 'number', input: 'array', layers: 'array', objective: 'object', totalParameters: 'integer', weightImages: 'array' },
+  },
+  archDescription: {
+    dir: TO_PAGE,
+    doc: 'A stack that can be trained (the answer to `describeArch` #id; #0: the current network, sent with every new one): its canonical text `arch`, `input` shape, `layers` [{index, name ("conv 1", "flatten", "dense 1"…), kind, outputShape, parameters, spec (the layer as in a spec)}], `objective` and `totalParameters`.',
+    fields: { id: 'integer', arch: 'string', input: 'array', layers: 'array', objective: 'string', totalParameters: 'integer' },
+  },
+  archRefused: {
+    dir: TO_PAGE,
+    doc: 'A stack that cannot be trained (the answer to `describeArch` #id; #0: the current network is beyond the editor\'s limits). `message` names the layer and what is wrong ("conv 2 needs an odd kernel for same padding (it has 4)"); `field` what is wrong (kernel, units, filters, alpha, size, parameters, output, layers, objective, arch); `layer` its name and `index` its position, when it is about one; `layers` [{name, spec}]: the stack as checked (a flatten added), for an answer about the editor\'s layers.',
+    fields: { id: 'integer', field: 'string', message: 'string', layer: 'string?', index: 'integer?', layers: 'array?' },
   },
   featureMaps: {
     dir: TO_PAGE,

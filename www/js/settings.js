@@ -25,6 +25,7 @@ export const ROUTE = {
   network: 'network', // setPreset {preset} (a new, untrained net), or reset {preset} at a fresh start
   configure: 'configure', // configure {settings: {[name]: value}}
   workers: 'workers', // setWorkers {count}
+  architecture: 'architecture', // setArchitecture {arch}: a fresh net of that stack (arch-editor.js)
   page: 'page', // not sent: the page alone uses it (the view); kept in the URL as given
   reserved: 'reserved', // a URL key that later versions will own: kept in the URL, not read
 };
@@ -139,9 +140,18 @@ export const SETTINGS = [
     name: 'view', urlKey: 'view', route: ROUTE.page,
     parse: parseViewList, format: formatViewList, default: WHOLE_PAGE,
   },
+  // The architecture editor's stack, as one line of text
+  // ("conv8k5-lrelu-pool-dense32-relu-dense10"; the grammar is Rust's,
+  // crates/groundup/src/arch/mod.rs). Only Rust can say whether it can be
+  // trained: the page asks the worker (`describeArch`) before using a URL's
+  // (arch-editor.js `vetUrl`), and refuses it by key and value if not. Not in
+  // the form: the editor writes it after every valid edit.
+  {
+    name: 'arch', urlKey: 'arch', route: ROUTE.architecture,
+    parse: (text) => ({ value: text }), format: formatPlain,
+  },
   // Keys that later versions of the page will read: a link made by one of
   // them keeps them, and this page neither refuses nor changes them.
-  { name: 'arch', urlKey: 'arch', route: ROUTE.reserved },
   { name: 'experiment', urlKey: 'experiment', route: ROUTE.reserved },
 ];
 
@@ -281,8 +291,10 @@ export function writeFragment(values, previousHash = '') {
  * The worker messages `[type, fields]` that put `values` in force, in the
  * order the worker must see them. `fresh`: start over from untrained weights
  * of `values.preset` (or DEFAULT_PRESET): setPreset, then configure (the seed
- * applies at the reset), setWorkers, reset. Otherwise a preset is a
- * setPreset and the rest configures the network in place.
+ * applies at the reset), setWorkers, reset — or, with an `arch`,
+ * setArchitecture, a fresh net of that stack with the preset's settings as
+ * configured. Otherwise a preset is a setPreset and the rest configures the
+ * network in place.
  */
 export function workerMessages(values, { fresh = false } = {}) {
   const configure = {};
@@ -298,6 +310,7 @@ export function workerMessages(values, { fresh = false } = {}) {
   if (preset !== undefined) messages.push(['setPreset', { preset }]);
   if (Object.keys(configure).length) messages.push(['configure', { settings: configure }]);
   if (workers !== undefined) messages.push(['setWorkers', { count: workers }]);
-  if (fresh) messages.push(['reset', { preset }]);
+  if (fresh && values.arch !== undefined) messages.push(['setArchitecture', { arch: values.arch }]);
+  else if (fresh) messages.push(['reset', { preset }]);
   return messages;
 }

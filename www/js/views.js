@@ -29,10 +29,8 @@
 
 /** Every view a link may name, in the order they are written into the URL. */
 export const VIEWS = ['draw', 'train', 'curves', 'inside', 'gallery', 'lab'];
-// `lab`: accepted so that links made for a later version of the page (which
-// will have a lab panel) open here without a refusal; no element of this
-// version carries it, so #view=lab shows the header and footer only, and
-// #view=draw,lab the drawing panel.
+// `lab`: the reader's own experiments; for now "Your own network", the
+// architecture editor (#arch-panel).
 
 /** The default of the `view` key: no view, the whole page. */
 export const WHOLE_PAGE = 'the whole page';
@@ -55,7 +53,7 @@ export const VIEW_TITLES = {
 // scrollHeight is at least its frame's height), so these err on the short
 // side. #view=draw: 700, in which the pad, the 28×28 image and the
 // prediction fit even at 400 px wide.
-export const VIEW_HEIGHTS = { draw: 570, train: 740, curves: 620, inside: 1000, gallery: 350, lab: 0 };
+export const VIEW_HEIGHTS = { draw: 570, train: 740, curves: 620, inside: 1000, gallery: 350, lab: 650 };
 export const FRAME_CHROME = 130;
 /** The height of a frame showing the whole page. */
 export const WHOLE_PAGE_HEIGHT = 1800;

@@ -1,7 +1,7 @@
 // What the page's "Inside the network" panel shows, for the training worker
 // (worker.js): the network layer by layer with its first weights as
 // pictures, the feature maps of the drawing, and the test images of one
-// confusion-matrix cell. The session (Rust) computes all of it.
+// confusion-matrix cell, and the architecture editor's answers. The session (Rust) computes all of it.
 
 import { post, reportError, w } from './worker-context.js';
 
@@ -16,6 +16,20 @@ export function postNetwork() {
     post('network', { step: w.trainer.step, input, layers, objective, totalParameters, weightImages: w.trainer.weightImages(WEIGHT_UNITS) });
   } catch (e) {
     reportError('network', e);
+  }
+}
+
+/**
+ * An answer of `describeArch`/`describeLayers`/`architecture()` (Rust) to
+ * the page: `archDescription` or `archRefused` #id.
+ */
+export function postArchAnswer(id, answer) {
+  if (answer.ok) {
+    const { arch, input, layers, objective, totalParameters } = answer.description;
+    post('archDescription', { id, arch, input, layers, objective, totalParameters });
+  } else {
+    const { field, message, layer, index, layers } = answer.error;
+    post('archRefused', { id, field, message, ...(layer !== undefined ? { layer, index } : {}), ...(layers ? { layers } : {}) });
   }
 }
 

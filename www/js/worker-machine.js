@@ -46,7 +46,11 @@ export class Machine {
     this.onChange(from, next);
   }
 
-  /** The one way out of any state: a fresh network is in place, nothing runs. */
+  /**
+   * The one way out of any state: a fresh network is in place (a preset, a
+   * reader's architecture — `setArchitecture` —, Reset, a model file),
+   * nothing runs; the run before it has stopped.
+   */
   reset() {
     const from = this.state;
     this.state = 'idle';

@@ -18,14 +18,14 @@
 // Messages are handled one at a time, in the order sent: the page may send
 // setPreset, configure and reset back to back and get them in that order.
 
-import init, { Trainer } from '../groundup-web.js';
+import init, { Trainer, describeArch, describeLayers } from '../groundup-web.js';
 import { TO_WORKER, check } from './protocol.js';
 import { feedData } from './data-feed.js';
 import { cores, crash, errorText, isFatal, newRun, onTick, post, postCheckpoint, postState, reportError, settings, w } from './worker-context.js';
 import { afterEvaluation, evaluate, evaluationPiece, gallery, predictDrawing } from './worker-evaluation.js';
 import { pauseNow, startTraining, trainingSlice } from './worker-training.js';
-import { postNetwork, postTestImages } from './worker-inside.js';
 import { ownDataHandlers } from './worker-own-data.js';
+import { postArchAnswer, postNetwork, postTestImages } from './worker-inside.js';
 
 // What the worker does between messages: a pause that waited for a shared
 // step, then any evaluation in progress, then training.
@@ -61,6 +61,7 @@ function newNetwork(source, name) {
   announceModel(source, name);
   postCheckpoint();
   postNetwork();
+  postArchAnswer(0, w.trainer.architecture());
   predictDrawing(true);
 }
 
@@ -97,7 +98,9 @@ const handlers = {
   },
   exportModel() {
     const bytes = w.trainer.exportModel();
-    post('modelFile', { bytes, preset: settings().preset, step: w.trainer.step }, [bytes.buffer]);
+    // An architecture of the reader's is "custom", whatever preset's settings train it.
+    const preset = w.trainer.presetNetwork ? settings().preset : 'custom';
+    post('modelFile', { bytes, preset, step: w.trainer.step }, [bytes.buffer]);
   },
   resume({ bytes, name, step, epoch, settings: wanted }) {
     w.trainer.resume(bytes, name, step, epoch, wanted);
@@ -107,6 +110,15 @@ const handlers = {
   setPreset({ preset }) {
     w.trainer.setPreset(preset);
     newNetwork('fresh');
+  },
+  // Like a new preset: a fresh, untrained net; the run before it stops.
+  setArchitecture({ arch }) {
+    w.trainer.setArchitecture(arch); // on error the current net stays
+    newNetwork('fresh');
+  },
+  describeArch({ id, arch, layers, objective }) {
+    const answer = arch !== undefined ? describeArch(arch) : describeLayers(layers ?? [], objective ?? 'softmax_cross_entropy');
+    postArchAnswer(id, answer);
   },
   configure({ settings: wanted }) {
     try {

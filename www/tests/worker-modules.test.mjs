@@ -21,7 +21,7 @@ test('the worker modules link: every import they make is exported', () => {
   try {
     cpSync(JS, path.join(dir, 'js'), { recursive: true });
     // The glue's exports as the worker uses them; nothing runs at import.
-    writeFileSync(path.join(dir, 'groundup-web.js'), 'export default async function init() {}\nexport class Trainer {}\nexport class ShardWorker {}\n');
+    writeFileSync(path.join(dir, 'groundup-web.js'), 'export default async function init() {}\nexport class Trainer {}\nexport class ShardWorker {}\nexport function describeArch() {}\nexport function describeLayers() {}\n');
     const urls = WORKER_MODULES.map((name) => pathToFileURL(path.join(dir, 'js', name)).href);
     const script = `
       globalThis.self = globalThis; // a worker's global

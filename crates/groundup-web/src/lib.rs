@@ -18,15 +18,18 @@
 //!
 //! See `www/js/protocol.js` for how the worker uses it. `trainer.rs` holds
 //! the `Trainer`, `shard.rs` the `ShardWorker`, `convert.rs` the
-//! conversions both use.
+//! conversions both use, `arch.rs` the
+//! architecture editor's questions (`describeArch`, `describeLayers`).
 
 use wasm_bindgen::prelude::*;
 
+mod arch;
 mod convert;
 mod own_data;
 mod shard;
 mod trainer;
 
+pub use arch::{describe_arch, describe_layers};
 pub use shard::ShardWorker;
 pub use trainer::WebTrainer;
 

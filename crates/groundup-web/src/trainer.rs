@@ -357,6 +357,30 @@ impl WebTrainer {
         self.session.resume(bytes, name, step as u64, epoch, &patch).map_err(js_error)
     }
 
+    /// Switches to an untrained network of architecture `arch` (its text,
+    /// see `groundup::arch`): fresh weights from the seed, the settings in
+    /// force; the data stays. A stack that cannot be trained throws
+    /// (`kind: "config"`, `field: "arch"`) and nothing changes.
+    #[wasm_bindgen(js_name = setArchitecture)]
+    pub fn set_architecture(&mut self, arch: &str) -> Result<(), JsValue> {
+        let spec = groundup::arch::parse(arch).map_err(|e| js_error(groundup::ConfigError::from(e)))?;
+        self.session.set_architecture(&spec).map_err(js_error)
+    }
+
+    /// Whether the network is its preset's own layers (false for an
+    /// architecture of the reader's, trained with a preset's settings).
+    #[wasm_bindgen(getter, js_name = presetNetwork)]
+    pub fn preset_network(&self) -> bool {
+        self.session.network_is_preset()
+    }
+
+    /// The current network as the architecture editor shows it: the answer
+    /// of `describeArch` (a network beyond the editor's limits, say an
+    /// imported one, is `{ok: false, error}`).
+    pub fn architecture(&self) -> JsValue {
+        crate::arch::answer(groundup::arch::describe(self.session.network().spec()))
+    }
+
     /// The architecture, as JSON.
     pub fn spec(&self) -> String {
         self.session.network().spec().to_json()

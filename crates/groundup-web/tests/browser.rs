@@ -23,4 +23,5 @@ binding_tests!(
     evaluation_pieces_agree,
     the_network_can_be_looked_inside,
     own_data_swaps_in_and_back,
+    architectures_are_described_and_set,
 );

@@ -23,6 +23,7 @@
 //! assert!(metrics.loss.is_finite());
 //! ```
 
+pub mod arch;
 pub mod data;
 mod error;
 pub mod gradcheck;

@@ -103,7 +103,7 @@ impl LayerSpec {
 
     /// The output shape for one example of shape `input`, and the number of
     /// learnable weights; or why this layer cannot take that input.
-    fn infer(&self, input: &[usize]) -> Result<(Vec<usize>, usize), String> {
+    pub(crate) fn infer(&self, input: &[usize]) -> Result<(Vec<usize>, usize), String> {
         match *self {
             LayerSpec::Dense { units, bias, .. } => {
                 let [inputs] = *input else {

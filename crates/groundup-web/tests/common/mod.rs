@@ -2,6 +2,9 @@
 //! worker (where the real app runs them). Each is a plain function; the
 //! test files wrap them in `#[wasm_bindgen_test]`.
 
+mod arch;
+pub use arch::architectures_are_described_and_set;
+
 use groundup_web::{ShardWorker, WebTrainer};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};

@@ -67,7 +67,9 @@ pub const MAX_RESERVE_ROWS: usize = 250_000;
 
 /// The network, its settings, the data and where training stands.
 pub struct Session {
-    /// The preset the network came from; `None` for any other architecture.
+    /// The preset the network came from, or whose settings an architecture
+    /// of the reader's ([`Session::set_architecture`]) is trained with;
+    /// `None` for any other architecture.
     preset: Option<Preset>,
     config: TrainConfig,
     trainer: Trainer,
@@ -148,7 +150,9 @@ pub struct EvalReport {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsView {
-    /// The preset's name, or `custom`.
+    /// The preset's name — for an architecture of the reader's
+    /// ([`Session::set_architecture`]), the preset whose settings it is
+    /// trained with — or `custom`.
     pub preset: String,
     pub optimizer: &'static str,
     pub learning_rate: f64,
@@ -277,6 +281,17 @@ impl Session {
         Ok(())
     }
 
+    /// Switches to an untrained network of `spec` (an architecture of the
+    /// reader's, see [`crate::arch`]): fresh weights from the seed, step 0,
+    /// with the settings in force and the preset they came from; the data
+    /// stays. On error nothing changes.
+    pub fn set_architecture(&mut self, spec: &ModelSpec) -> Result<(), Error> {
+        spec.fits_data(IMAGE_PIXELS, NUM_CLASSES)?;
+        let trainer = Trainer::new(spec, &self.config)?;
+        self.restart(trainer, self.config.clone(), self.preset.clone());
+        Ok(())
+    }
+
     /// Changes settings, all or nothing, also between the steps of a run.
     /// The learning rate applies at the next step; a new optimizer starts
     /// with fresh state; the seed applies at the next [`reset`](Self::reset).
@@ -299,6 +314,12 @@ impl Session {
             epochs: self.config.epochs,
             seed: self.config.seed,
         }
+    }
+
+    /// Whether the network is its preset's own (not an architecture of the
+    /// reader's trained with the preset's settings, nor another model).
+    pub fn network_is_preset(&self) -> bool {
+        self.preset.as_ref().is_some_and(|p| &p.spec == self.trainer.network().spec())
     }
 
     pub fn config(&self) -> &TrainConfig {
