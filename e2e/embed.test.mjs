@@ -149,6 +149,7 @@ const PANELS = {
   curves: 'section.charts',
   inside: '#inside-panel',
   gallery: 'section.gallery',
+  lab: '#lab-panel',
 };
 
 /** Which of PANELS are visible in `app`: {draw: true, …}. */
@@ -254,7 +255,7 @@ describe('embedding in course notes', () => {
     ['view=curves', only('curves'), 'curves'],
     ['view=inside', only('inside'), 'inside'],
     ['view=gallery', only('gallery'), 'gallery'],
-    ['view=lab', only(), 'lab'],
+    ['view=lab', only('lab'), 'lab'],
     ['view=curves,train', only('curves', 'train'), 'curves-train'],
   ];
   test('each view shows its panels only, in a 400 px frame (screenshots)', async (t) => {

@@ -17,6 +17,7 @@ import { clearDataProgress, showDataError, showDataProgress } from './data-progr
 import { Controls } from './controls.js';
 import { Gallery } from './gallery.js';
 import { PageLink } from './page-link.js';
+import { LabPanel } from './lab.js';
 import { DEFAULT_PRESET, ROUTE, settingNamed, workerMessages } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
@@ -33,11 +34,13 @@ const absolute = (path) => new URL(path, document.baseURI).href;
 // The keeper starts a new worker should this one die (worker-keeper.js);
 // `handlers` below answer its messages, `workerLost` its death.
 const keeper = new WorkerKeeper(new URL('./worker.js', import.meta.url), {
-  onMessage: (data) => handlers[data.type](data),
-  onLost: (lost) => workerLost(lost),
+  onMessage: (data) => lab.hear(data) || handlers[data.type](data),
+  onLost: (lost) => (lab.workerLost(), workerLost(lost)),
   onStartFailed: (reason) => setState(`The training worker failed to start: ${reason}`),
 });
 const send = (type, fields, transfer) => keeper.send(type, fields, transfer);
+// The paper's experiments (lab.js): it answers the experiment messages.
+const lab = new LabPanel($('lab-panel'), { send, cores: () => cores });
 
 // ---- page elements ------------------------------------------------------
 

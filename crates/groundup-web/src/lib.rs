@@ -17,15 +17,17 @@
 //! call that fails changes nothing.
 //!
 //! See `www/js/protocol.js` for how the worker uses it. `trainer.rs` holds
-//! the `Trainer`, `shard.rs` the `ShardWorker`, `convert.rs` the
-//! conversions both use.
+//! the `Trainer`, `lab.rs` the paper's experiments (`Experiment`),
+//! `shard.rs` the `ShardWorker`, `convert.rs` the conversions they use.
 
 use wasm_bindgen::prelude::*;
 
 mod convert;
+mod lab;
 mod shard;
 mod trainer;
 
+pub use lab::{experiment_catalog, WebExperiment};
 pub use shard::ShardWorker;
 pub use trainer::WebTrainer;
 

@@ -237,7 +237,7 @@ pub fn experiments() -> Vec<Experiment> {
         },
         Experiment {
             id: "fig8",
-            title: "Batch size and learning rate",
+            title: "Fig. 8: step size",
             paper_ref: "§4.2.5, Fig. 8",
             paper_reported: "The paper's MLP at batch 250 and lr 0.05 gave a jagged, noisy loss (each \
                              step too large); at batch 500 and lr 0.001 a smooth one, the setting it kept.",
@@ -267,7 +267,7 @@ pub fn experiments() -> Vec<Experiment> {
         },
         Experiment {
             id: "sigmoid-vs-leaky",
-            title: "Sigmoid or leaky ReLU",
+            title: "Sigmoid vs leaky ReLU",
             paper_ref: "§4.2.1, §4.3 (footnote 8)",
             paper_reported: "The paper used logistic sigmoids in its MLP and leaky ReLUs in its CNN; \
                              it did not compare the two.",
@@ -297,7 +297,7 @@ pub fn experiments() -> Vec<Experiment> {
         },
         Experiment {
             id: "sgd-vs-adam",
-            title: "SGD or Adam",
+            title: "SGD vs Adam",
             paper_ref: "§3.2.1, eq. 15",
             paper_reported: "The paper trained with plain gradient descent, w ← w − α·∂E/∂w (eq. 15), \
                              at a learning rate found by trial.",
@@ -334,7 +334,7 @@ pub fn experiments() -> Vec<Experiment> {
         },
         Experiment {
             id: "paper-cnn-recipe",
-            title: "The paper's CNN recipe",
+            title: "The paper's CNN recipe vs the fix",
             paper_ref: "§4.3, §5",
             paper_reported: "The paper's CNN (N(0, 1) weights, summed gradient, lr 0.0001) was \
                              unstable — its loss spiked and went NaN after hundreds of iterations — and \
