@@ -123,7 +123,7 @@ test('Fig. 8: both runs as labelled curves, in the legend and on the chart', asy
   assert.deepEqual(series.map((s) => s.name), ['batch 250 · lr 0.05', 'batch 500 · lr 0.001']);
   for (const s of series) assert.ok(s.last > 1, `${s.name} has a curve (last step ${s.last})`);
   // It is shortened, and says so; the paper's figure is named.
-  assert.match(await result.locator('.lab-shortened').textContent(), /^Shortened: .*60 steps/);
+  assert.match(await result.locator('.lab-shortened').textContent(), /^Shortened: .*30 steps/);
   assert.match(await result.locator('.lab-paper').textContent(), /Fig\. 8/);
   assertClean();
 });
