@@ -335,7 +335,7 @@ describe('embedding in course notes', () => {
 
   test('an unknown view alone: refused, and the whole page shown', async () => {
     const page = await openApp('view=foo');
-    assert.deepEqual(await visiblePanels(page), only('draw', 'train', 'curves', 'inside', 'gallery'));
+    assert.deepEqual(await visiblePanels(page), only('draw', 'train', 'curves', 'inside', 'gallery', 'lab'));
     await page.waitForFunction(() => document.getElementById('url-errors').textContent !== '', null, { timeout: 30_000 });
     assert.match(await page.locator('#url-errors').textContent(), /^URL: view=foo names foo, .*; showing the whole page\.$/);
     assertClean();

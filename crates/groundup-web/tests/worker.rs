@@ -22,4 +22,5 @@ binding_tests!(
     shard_misuse_is_refused_and_changes_nothing,
     evaluation_pieces_agree,
     the_network_can_be_looked_inside,
+    an_experiment_runs_on_copies_and_crosses_as_plain_objects,
 );
