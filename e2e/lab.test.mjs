@@ -140,6 +140,9 @@ test('Stop ends a running experiment, and the network on the page is as it was',
   await button(page, 'SGD vs Adam').click();
   // Some of its steps are taken, then Stop.
   await page.waitForFunction(() => /step [1-9]\d* of/.test(document.querySelector('#lab-sgd-vs-adam .lab-progress')?.textContent ?? ''), null, { timeout: 60_000 });
+  // Train waits while an experiment runs: it is refused, and says why.
+  await button(page, 'Train').click();
+  await page.waitForFunction(() => /an experiment is running/.test(document.getElementById('state').textContent), null, { timeout: 30_000 });
   await button(page, 'Stop').click();
   const result = await finished(page, 'SGD vs Adam', 60_000);
   assert.match((await result.locator('.lab-outcome').textContent()), /^Stopped during /);

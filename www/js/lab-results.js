@@ -54,6 +54,9 @@ export class ExperimentView {
     this.element.append(this.progress);
     this.trains = entry.runs.some((r) => r.work.kind === 'train');
     if (this.trains) this.#buildChart(entry);
+    // What the runs found worth saying while they ran (a refused step, a run's outcome).
+    this.notes = el('ul', { className: 'lab-live-notes', 'aria-label': `${entry.title}: as it runs` });
+    this.element.append(this.notes);
     this.details = el('div', { className: 'lab-details' });
     this.summaries = el('ul', { className: 'lab-summaries', 'aria-label': `${entry.title}: each run's outcome` });
     this.last = el('p', { className: 'lab-outcome' });
@@ -83,6 +86,7 @@ export class ExperimentView {
     const run = p.runs > 1 ? `run ${p.runIndex + 1} of ${p.runs} (${p.label}): ` : '';
     const steps = this.trains && p.stepsPlanned > 0 ? `step ${p.stepsTaken} of ${p.stepsPlanned}` : `${p.stepsTaken} of ${p.stepsPlanned} done`;
     this.progress.textContent = `Running… ${run}${steps}.`;
+    for (const note of p.notes) this.notes.append(el('li', { text: note }));
   }
 
   /** The experiment is over (or was stopped): everything it showed. */
@@ -93,6 +97,7 @@ export class ExperimentView {
       for (const run of result.runs) for (const point of run.points) this.chart.add(run.label, point.step, point.loss);
     }
     this.details.replaceChildren();
+    this.notes.replaceChildren(); // the outcomes below say it all, with the explanations
     if (result.gradcheck) this.details.append(...gradcheckTable(result.gradcheck));
     this.stopScheme?.();
     this.stopScheme = null;
@@ -102,7 +107,8 @@ export class ExperimentView {
       this.stopScheme = () => stops.forEach((stop) => stop());
     }
     const items = [];
-    for (const run of result.runs) {
+    // The gradient check's table says what its run found, row by row.
+    for (const run of result.gradcheck ? [] : result.runs) {
       const text = run.finished ? run.summary : `${outcome(run)} (stopped before the end of ${run.stepsPlanned} steps)`;
       const li = el('li', {}, [el('strong', { text: `${run.label}: ` }), text, el('br'), el('span', { className: 'hint', text: run.data })]);
       if (run.rollback) li.append(el('p', { className: 'lab-rollback', text: run.rollback.explanation }));
