@@ -2,9 +2,10 @@
 // page, in light mode and in dark mode, and must find no violations — the
 // project's standard. Besides the page as it loads (worker ready, pretrained
 // net, both data splits at 100%, gallery shown), it checks the states that
-// add elements: a drawing (prediction and bars), a bad URL fragment (the
-// URL's refusals in #url-errors), a kept run in the runs' legend and a
-// refused setting (the message beside its field). Each case opens its own tab in one browser, so the data comes
+// add elements: experiments' results (lab.js), a drawing (prediction and
+// bars), a bad URL fragment (the URL's refusals in #url-errors), a kept run
+// in the runs' legend and a refused setting (the message beside its field).
+// Each case opens its own tab in one browser, so the data comes
 // from the browser's cache after the first.
 
 import assert from 'node:assert/strict';
@@ -114,6 +115,15 @@ async function assertAccessible(t, page) {
 describe('accessibility (axe-core), light and dark', () => {
   test('the loaded page: pretrained net, data at 100%, gallery', async (t) => {
     const page = await openLoaded();
+    await assertAccessible(t, page);
+  });
+
+  test('the Experiments panel with results: a table, charts and legends, the Fig. 7 images', async (t) => {
+    const page = await openLoaded();
+    for (const [id, name] of [['gradcheck', 'Gradient check'], ['reproduce', 'Reproduce the input'], ['overfit-five', 'Overfit five images']]) {
+      await page.getByRole('button', { name, exact: true }).click();
+      await page.waitForFunction((i) => document.querySelector(`#lab-${i} .lab-progress`)?.textContent === 'Done.', id, { timeout: 120_000 });
+    }
     await assertAccessible(t, page);
   });
 

@@ -149,6 +149,7 @@ const PANELS = {
   curves: 'section.charts',
   inside: '#inside-panel',
   gallery: 'section.gallery',
+  lab: '#lab-panel',
 };
 
 /** Which of PANELS are visible in `app`: {draw: true, …}. */
@@ -254,7 +255,7 @@ describe('embedding in course notes', () => {
     ['view=curves', only('curves'), 'curves'],
     ['view=inside', only('inside'), 'inside'],
     ['view=gallery', only('gallery'), 'gallery'],
-    ['view=lab', only(), 'lab'],
+    ['view=lab', only('lab'), 'lab'],
     ['view=curves,train', only('curves', 'train'), 'curves-train'],
   ];
   test('each view shows its panels only, in a 400 px frame (screenshots)', async (t) => {
@@ -339,7 +340,7 @@ describe('embedding in course notes', () => {
 
   test('an unknown view alone: refused, and the whole page shown', async () => {
     const page = await openApp('view=foo');
-    assert.deepEqual(await visiblePanels(page), only('draw', 'train', 'curves', 'inside', 'gallery'));
+    assert.deepEqual(await visiblePanels(page), only('draw', 'train', 'curves', 'inside', 'gallery', 'lab'));
     await page.waitForFunction(() => document.getElementById('url-errors').textContent !== '', null, { timeout: 30_000 });
     assert.match(await page.locator('#url-errors').textContent(), /^URL: view=foo names foo, .*; showing the whole page\.$/);
     assertClean();

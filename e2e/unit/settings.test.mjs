@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DEFAULT_PRESET, FORM_SETTINGS, ROUTE, SETTINGS, describeProblem, formatSetting, parseSetting,
+  DEFAULT_PRESET, EXPERIMENT_IDS, FORM_SETTINGS, ROUTE, SETTINGS, describeProblem, formatSetting, parseSetting,
   readFragment, settingNamed, workerMessages, writeFragment,
 } from '../../www/js/settings.js';
 import { WHOLE_PAGE } from '../../www/js/views.js';
@@ -110,13 +110,13 @@ test('each bad URL value is refused by key and value, and the default named', ()
 });
 
 test('unknown keys are refused by name but kept in the URL; reserved keys pass silently', () => {
-  const { values, problems } = readFragment('#lr=0.01&colour=red&experiment=3', TWO_CORES);
+  const { values, problems } = readFragment('#lr=0.01&colour=red', TWO_CORES);
   assert.deepEqual(values, { learningRate: 0.01 });
   assert.deepEqual(problems.map((p) => describeProblem(p)), ['URL: colour=red is not a setting this page knows; ignored.']);
   // Rewriting for new values keeps every key this page does not own, unchanged.
-  const previous = '#lr=0.01&colour=red&experiment=3';
-  assert.equal(writeFragment({ learningRate: 0.02, batchSize: 32 }, previous), 'lr=0.02&batch=32&colour=red&experiment=3');
-  assert.equal(writeFragment({}, previous), 'colour=red&experiment=3');
+  const previous = '#lr=0.01&colour=red';
+  assert.equal(writeFragment({ learningRate: 0.02, batchSize: 32 }, previous), 'lr=0.02&batch=32&colour=red');
+  assert.equal(writeFragment({}, previous), 'colour=red');
   // Encoded values survive.
   assert.equal(writeFragment({}, '#note=a%26b%20c'), 'note=a%26b+c');
 });
@@ -161,7 +161,7 @@ test('view: an entry of the table, page-only, with its parse, format and default
   assert.equal(view.format(['curves', 'train']), 'curves,train');
   assert.ok(!FORM_SETTINGS.includes(view));
   // Not reserved any more: the table reads it.
-  assert.deepEqual(SETTINGS.filter((s) => s.route === ROUTE.reserved).map((s) => s.urlKey), ['experiment']);
+  assert.deepEqual(SETTINGS.filter((s) => s.route === ROUTE.reserved).map((s) => s.urlKey), []);
 });
 
 test('view: read from the URL, every panel and lab, in the order given', () => {
@@ -228,4 +228,22 @@ test('arch: read as text (Rust checks it), written after the view, and a fresh s
     ['setArchitecture', { arch: 'dense10' }],
   ]);
   assert.deepEqual(readFragment('#arch=', TWO_CORES).problems.map((p) => describeProblem(p)), ['URL: arch= is empty; using the default.']);
+});
+
+// ---- the experiment (lab.js): a page setting --------------------------------
+
+test('experiment: a page setting whose values are the lab\'s ids, an unknown one refused by key and value', () => {
+  const entry = settingNamed('experiment');
+  assert.equal(entry.route, ROUTE.page);
+  assert.equal(entry.control, undefined);
+  assert.deepEqual(EXPERIMENT_IDS, ['gradcheck', 'overfit-one', 'overfit-five', 'reproduce', 'fig8', 'sigmoid-vs-leaky', 'sgd-vs-adam', 'paper-cnn-recipe']);
+  for (const id of EXPERIMENT_IDS) {
+    assert.deepEqual(readFragment(`#experiment=${id}`, TWO_CORES), { values: { experiment: id }, problems: [] }, id);
+  }
+  const bad = readFragment('#lr=0.01&experiment=nonsense', TWO_CORES);
+  assert.deepEqual(bad.values, { learningRate: 0.01 });
+  assert.equal(describeProblem(bad.problems[0]), `URL: experiment=nonsense is not one of ${EXPERIMENT_IDS.join(', ')}; none runs.`);
+  // Nothing is sent for it, and it stays in the URL when the settings are rewritten.
+  assert.deepEqual(workerMessages({ experiment: 'fig8', learningRate: 0.01 }), [['configure', { settings: { learningRate: 0.01 } }]]);
+  assert.equal(writeFragment({ learningRate: 0.02 }, '#lr=0.01&experiment=fig8'), 'lr=0.02&experiment=fig8');
 });

@@ -28,7 +28,8 @@ function page() {
         el('inside-heading', null),
         el('feature-maps-block', 'draw inside', el('maps-heading', null), el('feature-maps', null)),
         el('inside-rest', 'inside', el('weights', null), el('confusion', null))),
-      el('gallery', 'gallery', el('gallery-heading', null), el('thumbs', null))),
+      el('gallery', 'gallery', el('gallery-heading', null), el('thumbs', null)),
+      el('lab-panel', 'lab', el('lab-heading', null), el('lab-buttons', null), el('lab-results', null))),
     el('footer', null));
 }
 
@@ -52,6 +53,7 @@ const CURVES = ['charts', 'loss-chart', 'accuracy-chart'];
 const MAPS = ['feature-maps-block', 'maps-heading', 'feature-maps'];
 const INSIDE = ['inside-panel', 'inside-heading', ...MAPS, 'inside-rest', 'weights', 'confusion'];
 const GALLERY = ['gallery', 'gallery-heading', 'thumbs'];
+const LAB = ['lab-panel', 'lab-heading', 'lab-buttons', 'lab-results'];
 const sorted = (names) => [...names].sort();
 
 test('the views a link may name, and how they are read and written', () => {
@@ -100,9 +102,9 @@ test('#view=curves,train and the other single views', () => {
     sorted(shownNames(page(), ['draw', 'train', 'curves', 'inside', 'gallery'])),
     sorted([...ALWAYS, ...DRAW, ...TRAIN, ...CURVES, ...INSIDE, ...GALLERY]),
   );
-  // lab: no element carries it yet, so only what every view shows.
-  assert.deepEqual(sorted(shownNames(page(), ['lab'])), sorted(ALWAYS));
-  assert.deepEqual(sorted(shownNames(page(), ['draw', 'lab'])), sorted([...ALWAYS, ...DRAW, 'inside-panel', ...MAPS]));
+  // lab: the Experiments panel.
+  assert.deepEqual(sorted(shownNames(page(), ['lab'])), sorted([...ALWAYS, ...LAB]));
+  assert.deepEqual(sorted(shownNames(page(), ['draw', 'lab'])), sorted([...ALWAYS, ...DRAW, 'inside-panel', ...MAPS, ...LAB]));
 });
 
 test('deeper nesting: wrappers on the way to a selected element are paths, their other children hidden', () => {

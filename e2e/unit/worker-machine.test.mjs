@@ -24,7 +24,7 @@ test('a run: loading, idle, training, pausing, evaluating, idle; a divergence; r
   m.go('training'); // staying put is no move
   assert.equal(seen.length, 11);
   assert.ok(m.is('pausing', 'training') && !m.is('idle'));
-  for (const from of STATES) {
+  for (const from of STATES.filter((s) => s !== 'experimenting')) {
     m.state = from;
     m.reset();
     assert.equal(m.state, 'idle', `reset from ${from}`);
@@ -38,4 +38,25 @@ test('a move that is not in the table throws and changes nothing', () => {
   m.go('idle');
   assert.throws(() => m.go('pausing'), /no move from idle to pausing/);
   assert.equal(m.state, 'idle');
+});
+
+test('an experiment: entered from idle, evaluating or diverged, never from training; Reset leaves it running; it ends in idle', () => {
+  const m = new Machine();
+  m.go('idle');
+  m.go('training');
+  assert.throws(() => m.go('experimenting'), /no move from training to experimenting/);
+  m.go('pausing');
+  assert.throws(() => m.go('experimenting'), /no move from pausing to experimenting/);
+  m.go('idle');
+  m.go('experimenting');
+  assert.throws(() => m.go('training'), /no move from experimenting to training/);
+  assert.throws(() => m.go('loading'), /no move from experimenting to loading/);
+  m.reset(); // a new network: the experiment runs on its copies
+  assert.equal(m.state, 'experimenting');
+  m.go('idle');
+  for (const from of ['evaluating', 'diverged']) {
+    m.state = from;
+    m.go('experimenting');
+    m.go('idle');
+  }
 });

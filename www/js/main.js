@@ -21,6 +21,7 @@ import { PageLink } from './page-link.js';
 import { OwnData } from './own-data.js';
 import { MyDrawings } from './my-drawings.js';
 import { ArchEditor } from './arch-editor.js';
+import { LabPanel } from './lab.js';
 import { DEFAULT_PRESET, ROUTE, settingNamed, workerMessages } from './settings.js';
 
 const $ = (id) => document.getElementById(id);
@@ -37,11 +38,13 @@ const absolute = (path) => new URL(path, document.baseURI).href;
 // The keeper starts a new worker should this one die (worker-keeper.js);
 // `handlers` below answer its messages, `workerLost` its death.
 const keeper = new WorkerKeeper(new URL('./worker.js', import.meta.url), {
-  onMessage: (data) => handlers[data.type](data),
-  onLost: (lost) => workerLost(lost),
+  onMessage: (data) => lab.hear(data) || handlers[data.type](data),
+  onLost: (lost) => (lab.workerLost(), workerLost(lost)),
   onStartFailed: (reason) => setState(`The training worker failed to start: ${reason}`),
 });
 const send = (type, fields, transfer) => keeper.send(type, fields, transfer);
+// The paper's experiments (lab.js): it answers the experiment messages.
+const lab = new LabPanel($('lab-panel'), { send, cores: () => cores });
 
 // ---- page elements ------------------------------------------------------
 

@@ -132,12 +132,42 @@ export const MESSAGES = {
     doc: 'Back to MNIST (kept in the worker: nothing is downloaded again) and the network that was on it when own data came in. Answers: `model` (source "restored"), `backOnMnist`; or `error` if MNIST is in use already.',
     fields: {},
   },
+  runExperiment: {
+    dir: TO_WORKER,
+    doc: 'Run one of the paper\'s experiments (`id` from the `experiments` catalog of `ready`) on copies of the current network and data, in slices; training is paused first, and an experiment already running is stopped. Answers: `experimentStarted`, `experimentProgress`…, then `experimentResult` or `experimentFailed`.',
+    fields: { id: 'string' },
+  },
+  stopExperiment: {
+    dir: TO_WORKER,
+    doc: 'Stop the running experiment after its current slice. Answer: `experimentResult` with `stopped: true` (nothing if none runs).',
+    fields: {},
+  },
 
   // ---- worker → page ----------------------------------------------------
   ready: {
     dir: TO_PAGE,
     doc: 'The wasm module is loaded and the handler installed: the page may send now. `cores`: the logical processors the browser reports; `workers`: how many train now.',
-    fields: { presets: 'array', settings: 'object', cores: 'integer', workers: 'integer' },
+    fields: { presets: 'array', settings: 'object', cores: 'integer', workers: 'integer', experiments: 'array' },
+  },
+  experimentStarted: {
+    dir: TO_PAGE,
+    doc: 'Experiment `id` is made (its copies taken) and runs. `pausedTraining`: training was running and was paused for it.',
+    fields: { id: 'string', pausedTraining: 'boolean' },
+  },
+  experimentProgress: {
+    dir: TO_PAGE,
+    doc: 'One slice of experiment `id`: `progress` = {runIndex, runs, label, points: [{step, loss, accuracy}] (new ones only, finite), stepsTaken, stepsPlanned, runDone, done, notes}.',
+    fields: { id: 'string', progress: 'object' },
+  },
+  experimentResult: {
+    dir: TO_PAGE,
+    doc: 'Experiment `id` is over: `result` = {id, title, paperRef, paperReported, shortened, runs: [{label, data, points, below, spike, rollback, test, summary, notes, …}], gradcheck, reconstruction, done}; `stopped`: Stop ended it early (the result holds what it showed until then).',
+    fields: { id: 'string', result: 'object', stopped: 'boolean' },
+  },
+  experimentFailed: {
+    dir: TO_PAGE,
+    doc: 'Experiment `id` could not start or could not go on: `error` = {kind, field, message} from Rust (e.g. too few images loaded). The current network is untouched.',
+    fields: { id: 'string', error: 'object' },
   },
   workers: {
     dir: TO_PAGE,
@@ -194,7 +224,7 @@ export const MESSAGES = {
   },
   state: {
     dir: TO_PAGE,
-    doc: 'Training started or stopped. `state`: the worker\'s state (worker-machine.js: loading, idle, training, pausing, evaluating, diverged). `reason`: "started", "waiting" (no training data yet), "paused", "done", "diverged", "error", "reset"; `message` explains "done", "diverged" and "error" (the Rust error\'s message: the step, the weights kept, what to try).',
+    doc: 'Training started or stopped. `state`: the worker\'s state (worker-machine.js: loading, idle, training, pausing, evaluating, diverged, experimenting). `reason`: "started", "waiting" (no training data yet), "paused", "done", "diverged", "error", "reset"; `message` explains "done", "diverged" and "error" (the Rust error\'s message: the step, the weights kept, what to try).',
     fields: { state: 'string', running: 'boolean', reason: 'string', message: 'string?', step: 'number', epoch: 'integer' },
   },
   training: {

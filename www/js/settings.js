@@ -17,6 +17,12 @@ import { WHOLE_PAGE, formatViewList, parseViewList } from './views.js';
 
 export const PRESETS = ['paper-cnn', 'paper-mlp', 'cnn', 'mlp'];
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
+/** The experiments of the lab (crates/groundup/src/lab/catalog.rs, EXPERIMENT_IDS), in page order. */
+export const EXPERIMENT_IDS = [
+  'gradcheck', 'overfit-one', 'overfit-five', 'reproduce', 'fig8', 'sigmoid-vs-leaky', 'sgd-vs-adam', 'paper-cnn-recipe',
+];
+/** The default of the `experiment` key: none runs. */
+export const NO_EXPERIMENT = 'no experiment';
 /** The network the page starts with when the URL names none (the pretrained one is a cnn). */
 export const DEFAULT_PRESET = 'cnn';
 
@@ -140,6 +146,13 @@ export const SETTINGS = [
     name: 'view', urlKey: 'view', route: ROUTE.page,
     parse: parseViewList, format: formatViewList, default: WHOLE_PAGE,
   },
+  // The paper's experiment to run as the page opens ("#experiment=fig8";
+  // lab.js). Page-only: the experiment runs on copies, the network and its
+  // training are not affected. The ids are the core's (groundup::lab).
+  {
+    name: 'experiment', urlKey: 'experiment', route: ROUTE.page,
+    parse: parseChoice(EXPERIMENT_IDS), format: formatPlain, default: NO_EXPERIMENT,
+  },
   // The architecture editor's stack, as one line of text
   // ("conv8k5-lrelu-pool-dense32-relu-dense10"; the grammar is Rust's,
   // crates/groundup/src/arch/mod.rs). Only Rust can say whether it can be
@@ -150,9 +163,6 @@ export const SETTINGS = [
     name: 'arch', urlKey: 'arch', route: ROUTE.architecture,
     parse: (text) => ({ value: text }), format: formatPlain,
   },
-  // Keys that later versions of the page will read: a link made by one of
-  // them keeps them, and this page neither refuses nor changes them.
-  { name: 'experiment', urlKey: 'experiment', route: ROUTE.reserved },
 ];
 
 const BY_NAME = new Map(SETTINGS.map((s) => [s.name, s]));
@@ -253,7 +263,9 @@ export function describeProblem({ key, raw, reason, name, kept }, defaults = {})
   if (fallback === undefined || fallback === null) {
     // A default the table can name by itself ("the whole page"), not one that comes from the network.
     const own = BY_NAME.get(name)?.default;
-    return own === WHOLE_PAGE ? `${given}; showing ${own}.` : `${given}; using the default.`;
+    if (own === WHOLE_PAGE) return `${given}; showing ${own}.`;
+    if (own === NO_EXPERIMENT) return `${given}; none runs.`;
+    return `${given}; using the default.`;
   }
   return `${given}; using the default ${formatSetting(name, fallback)}.`;
 }

@@ -29,8 +29,8 @@
 
 /** Every view a link may name, in the order they are written into the URL. */
 export const VIEWS = ['draw', 'train', 'curves', 'inside', 'gallery', 'lab'];
-// `lab`: the reader's own experiments; for now "Your own network", the
-// architecture editor (#arch-panel).
+// `lab`: the Experiments panel (lab.js), the paper's experiments re-run,
+// and "Your own network", the architecture editor (#arch-panel).
 
 /** The default of the `view` key: no view, the whole page. */
 export const WHOLE_PAGE = 'the whole page';
@@ -42,7 +42,7 @@ export const VIEW_TITLES = {
   curves: 'learning curves',
   inside: 'inside the network',
   gallery: 'test images',
-  lab: 'lab',
+  lab: "the paper's experiments",
 };
 
 // A sensible height (CSS px) for an iframe showing each view: about the
@@ -53,7 +53,7 @@ export const VIEW_TITLES = {
 // scrollHeight is at least its frame's height), so these err on the short
 // side. #view=draw: 700, in which the pad, the 28×28 image and the
 // prediction fit even at 400 px wide.
-export const VIEW_HEIGHTS = { draw: 570, train: 740, curves: 620, inside: 1000, gallery: 350, lab: 650 };
+export const VIEW_HEIGHTS = { draw: 570, train: 740, curves: 620, inside: 1000, gallery: 350, lab: 1100 };
 export const FRAME_CHROME = 130;
 /** The height of a frame showing the whole page. */
 export const WHOLE_PAGE_HEIGHT = 1800;

@@ -19,6 +19,9 @@ export const w = {
   busy: false, // 'slice' or 'evaluation' while one awaits shard workers
   drawing: { id: 0, pixels: null }, // the last drawn image, re-predicted as the net learns
   run: null, // everything about the current run: newRun() makes a fresh one
+  // The paper's experiment (worker-lab.js): `queued` the id asked for while
+  // training pauses, `experiment` the wasm `Experiment` under way.
+  lab: { queued: null, pausedTraining: false, id: null, experiment: null, stepsPerSlice: 1 },
 };
 
 /** Everything about one run of a network, fresh: the one reset. */

@@ -18,6 +18,9 @@ const elapsedMs = () => w.run.elapsedBefore + (w.machine.is('training', 'pausing
 export function startTraining() {
   if (w.machine.is('training')) return;
   if (w.machine.is('loading')) throw new Error('the network is still loading');
+  if (w.machine.is('experimenting') || w.lab.queued) {
+    throw new Error('an experiment is running: press Stop in Experiments, or wait for it to end, then Train');
+  }
   if (w.trainer.done) {
     postState('done', `all ${settings().epochs} epochs are trained: press Reset to start again, or raise the epochs`);
     return;
@@ -32,7 +35,8 @@ export function startTraining() {
 export function stopTraining(reason, text) {
   if (w.machine.is('training', 'pausing')) w.run.elapsedBefore += performance.now() - w.run.startedAt;
   w.run.waitingForData = false;
-  w.machine.go(reason === 'diverged' ? 'diverged' : 'idle');
+  // An evaluation that overflows beside an experiment: the experiment keeps the state.
+  if (!w.machine.is('experimenting')) w.machine.go(reason === 'diverged' ? 'diverged' : 'idle');
   postState(reason, text);
 }
 
@@ -117,8 +121,9 @@ export function shardWorkerLost(reason) {
   post('workers', { count: w.workers, message: `a shard worker failed (${reason}): training goes on with ${w.workers} worker${w.workers > 1 ? 's' : ''}` });
 }
 
-export function pauseNow() {
-  stopTraining('paused');
+/** Pauses now and evaluates on all test images; `text` says why, if not the Pause button. */
+export function pauseNow(text) {
+  stopTraining('paused', text);
   evaluate(true, () => afterEvaluation(true));
 }
 

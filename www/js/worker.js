@@ -5,6 +5,7 @@
 //   worker-machine.js     the states and every legal move between them
 //   worker-training.js    training in slices, alone or with shard workers (shards.js)
 //   worker-evaluation.js  evaluations in pieces, the gallery, re-predicting the drawing
+//   worker-lab.js         the paper's experiments, in slices, on copies
 //   data-feed.js          the manifest and the chunks, into the session
 //   worker-own-data.js    the reader's own CSV files in, MNIST back
 //
@@ -18,7 +19,7 @@
 // Messages are handled one at a time, in the order sent: the page may send
 // setPreset, configure and reset back to back and get them in that order.
 
-import init, { Trainer, describeArch, describeLayers } from '../groundup-web.js';
+import init, { Trainer, describeArch, describeLayers, experimentCatalog } from '../groundup-web.js';
 import { TO_WORKER, check } from './protocol.js';
 import { feedData } from './data-feed.js';
 import { cores, crash, errorText, isFatal, newRun, onTick, post, postCheckpoint, postState, reportError, settings, w } from './worker-context.js';
@@ -26,16 +27,23 @@ import { afterEvaluation, evaluate, evaluationPiece, gallery, predictDrawing } f
 import { pauseNow, startTraining, trainingSlice } from './worker-training.js';
 import { ownDataHandlers } from './worker-own-data.js';
 import { postArchAnswer, postNetwork, postTestImages } from './worker-inside.js';
+import { PAUSED_FOR_EXPERIMENT, beginExperiment, experimentDue, experimentSlice, runExperiment, stopExperiment } from './worker-lab.js';
 
 // What the worker does between messages: a pause that waited for a shared
-// step, then any evaluation in progress, then training.
+// step, then an experiment waiting for that pause, then any evaluation in
+// progress, then an experiment's slice or training.
 onTick(() => {
   if (w.busy) return; // what is in flight schedules the next tick when it lands
   try {
     if (w.machine.is('pausing')) {
-      pauseNow();
+      pauseNow(w.lab.queued ? PAUSED_FOR_EXPERIMENT : undefined);
+    }
+    if (experimentDue()) {
+      beginExperiment();
     } else if (w.trainer.evaluating) {
       evaluationPiece();
+    } else if (w.machine.is('experimenting')) {
+      experimentSlice();
     } else if (w.machine.is('training')) {
       trainingSlice();
     }
@@ -157,6 +165,12 @@ const handlers = {
   testImagesWhere(request) {
     postTestImages(request);
   },
+  runExperiment({ id }) {
+    runExperiment(id);
+  },
+  stopExperiment() {
+    stopExperiment();
+  },
   predict({ id, pixels }) {
     w.drawing = { id, pixels: pixels ?? null };
     predictDrawing(false);
@@ -198,7 +212,7 @@ async function main() {
     if (!draining) drain();
   };
   // Only now: anything the page posted before this line would have been lost.
-  post('ready', { presets: Trainer.presetNames(), settings: settings(), cores, workers: w.workers });
+  post('ready', { presets: Trainer.presetNames(), settings: settings(), cores, workers: w.workers, experiments: experimentCatalog() });
 }
 
 main().catch((e) => {

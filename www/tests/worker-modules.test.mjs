@@ -14,14 +14,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const JS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'js');
-const WORKER_MODULES = ['worker.js', 'shard-worker.js', 'worker-training.js', 'worker-evaluation.js', 'worker-inside.js', 'worker-own-data.js', 'data-feed.js'];
+const WORKER_MODULES = ['worker.js', 'shard-worker.js', 'worker-training.js', 'worker-evaluation.js', 'worker-inside.js', 'worker-own-data.js', 'worker-lab.js', 'data-feed.js'];
 
 test('the worker modules link: every import they make is exported', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'groundup-worker-modules-'));
   try {
     cpSync(JS, path.join(dir, 'js'), { recursive: true });
     // The glue's exports as the worker uses them; nothing runs at import.
-    writeFileSync(path.join(dir, 'groundup-web.js'), 'export default async function init() {}\nexport class Trainer {}\nexport class ShardWorker {}\nexport function describeArch() {}\nexport function describeLayers() {}\n');
+    writeFileSync(path.join(dir, 'groundup-web.js'), 'export default async function init() {}\nexport class Trainer {}\nexport class ShardWorker {}\nexport function describeArch() {}\nexport function describeLayers() {}\nexport class Experiment {}\nexport function experimentCatalog() { return []; }\n');
     const urls = WORKER_MODULES.map((name) => pathToFileURL(path.join(dir, 'js', name)).href);
     const script = `
       globalThis.self = globalThis; // a worker's global

@@ -67,9 +67,14 @@ pub(crate) fn to_js(value: &impl Serialize) -> JsValue {
 /// A step report, with `stall: null` when there is none (plain `to_js`
 /// would give `undefined`).
 pub(crate) fn step_report_to_js(report: &StepReport) -> JsValue {
+    to_js_with_nulls(report)
+}
+
+/// As [`to_js`], with `None` as `null` rather than `undefined`.
+pub(crate) fn to_js_with_nulls(value: &impl Serialize) -> JsValue {
     let serializer =
         serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
-    report.serialize(&serializer).unwrap_or_else(|e| usage(format!("cannot convert the answer: {e}")))
+    value.serialize(&serializer).unwrap_or_else(|e| usage(format!("cannot convert the answer: {e}")))
 }
 
 /// A plain JS object as `T`, refusing unknown keys. Through serde_json:

@@ -17,19 +17,22 @@
 //! call that fails changes nothing.
 //!
 //! See `www/js/protocol.js` for how the worker uses it. `trainer.rs` holds
-//! the `Trainer`, `shard.rs` the `ShardWorker`, `convert.rs` the
-//! conversions both use, `arch.rs` the
-//! architecture editor's questions (`describeArch`, `describeLayers`).
+//! the `Trainer`, `lab.rs` the paper's experiments (`Experiment`),
+//! `shard.rs` the `ShardWorker`, `convert.rs` the conversions they use,
+//! `arch.rs` the architecture editor's questions (`describeArch`,
+//! `describeLayers`).
 
 use wasm_bindgen::prelude::*;
 
 mod arch;
 mod convert;
+mod lab;
 mod own_data;
 mod shard;
 mod trainer;
 
 pub use arch::{describe_arch, describe_layers};
+pub use lab::{experiment_catalog, WebExperiment};
 pub use shard::ShardWorker;
 pub use trainer::WebTrainer;
 

@@ -386,3 +386,10 @@ impl WebTrainer {
         self.session.network().spec().to_json()
     }
 }
+
+impl WebTrainer {
+    /// The session, read-only, for an experiment to copy from (`lab.rs`).
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+}

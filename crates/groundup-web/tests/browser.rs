@@ -24,4 +24,5 @@ binding_tests!(
     the_network_can_be_looked_inside,
     own_data_swaps_in_and_back,
     architectures_are_described_and_set,
+    an_experiment_runs_on_copies_and_crosses_as_plain_objects,
 );

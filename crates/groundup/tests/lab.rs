@@ -266,7 +266,7 @@ fn reproduce_lowers_its_squared_error() {
 fn fig8_yields_two_labelled_runs() {
     let (network, config) = fresh("cnn"); // fig8 runs paper-mlp whatever the caller has
     let (result, reports) = run_all("fig8", &network, &config, capped(3), 2);
-    assert!(result.shortened.unwrap().contains("60 steps"));
+    assert!(result.shortened.unwrap().contains("30 steps"));
     let labels: Vec<&str> = result.runs.iter().map(|r| r.label.as_str()).collect();
     assert_eq!(labels, ["batch 250 · lr 0.05", "batch 500 · lr 0.001"]);
     for run in &result.runs {

@@ -615,3 +615,34 @@ macro_rules! binding_tests {
         )*
     };
 }
+
+pub fn an_experiment_runs_on_copies_and_crosses_as_plain_objects() {
+    use groundup_web::{experiment_catalog, WebExperiment};
+    let t = loaded("mlp");
+    let weights = t.weights();
+
+    let catalog = js_sys::Array::from(&experiment_catalog());
+    let ids: Vec<String> = catalog.iter().map(|e| field(&e, "id").as_string().unwrap()).collect();
+    assert_eq!(ids, groundup::lab::EXPERIMENT_IDS);
+    assert_eq!(field(&catalog.get(4), "title").as_string().unwrap(), "Fig. 8: step size");
+    assert!(field(&catalog.get(0), "shortened").is_null(), "absent is null, not undefined");
+
+    let e = WebExperiment::new("nonsense", &t).err().expect("unknown id");
+    assert_eq!(kind_and_field(&e), ("config".into(), Some("experiment".into())));
+
+    let mut run = WebExperiment::new("overfit-one", &t).map_err(message).unwrap();
+    let mut points = 0;
+    while !run.done() {
+        let progress = run.step(7).map_err(message).unwrap();
+        assert_eq!(field(&progress, "experiment").as_string().unwrap(), "overfit-one");
+        points += js_sys::Array::from(&field(&progress, "points")).length();
+    }
+    let result = run.result();
+    assert!(field(&result, "gradcheck").is_null() && field(&result, "reconstruction").is_null());
+    let runs = js_sys::Array::from(&field(&result, "runs"));
+    let first = runs.get(0);
+    assert_eq!(js_sys::Array::from(&field(&first, "points")).length(), points);
+    let summary = field(&first, "summary").as_string().unwrap();
+    assert!(summary.starts_with("loss ") && summary.contains(" at step "), "{summary}");
+    assert_eq!(t.weights(), weights, "the trainer's network is untouched");
+}
