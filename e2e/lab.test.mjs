@@ -68,19 +68,20 @@ test('Gradient check: every parameter tensor passes, each within its printed tol
   await page.waitForFunction(() => location.hash.includes('experiment=gradcheck'));
   const result = await finished(page, 'Gradient check');
   const table = result.getByRole('table', { name: 'Gradient check' });
-  assert.deepEqual(await table.locator('thead th').allTextContents(), ['Parameter', 'Max relative error', 'Worst error, of its tolerance', 'Result']);
+  assert.deepEqual(await table.locator('thead th').allTextContents(), ['Parameter', 'Max relative error', 'Result']);
   const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
   assert.ok(rows.length >= 4, `one row per parameter tensor: ${JSON.stringify(rows)}`);
   // The tolerance printed: its relative part, and the rounding part's formula.
   const tolerance = await result.locator('.lab-tolerance').textContent();
-  assert.match(tolerance, /^Tolerance: 1e-4 relative, plus f64 rounding, element by element: \|a − n\| ≤ 1e-4/);
-  for (const [parameter, error, ofTolerance, verdict] of rows) {
+  const printed = tolerance.match(/^Tolerance: (\d(?:\.\d+)?e-\d+)\. A row passes when its max relative error is at most that/);
+  assert.ok(printed, tolerance);
+  const limit = Number(printed[1]);
+  assert.ok(limit > 0 && limit <= 1e-3, `a tolerance that can tell a wrong derivative (errors of order 1): ${limit}`);
+  for (const [parameter, error, verdict] of rows) {
     assert.match(parameter, /^layers\.\d+\.(weight|bias)$/);
     assert.equal(verdict, 'pass', parameter);
-    // Within its tolerance, element by element (pass means at most 1 of it)…
-    assert.ok(Number(ofTolerance) <= 1, `${parameter}: ${ofTolerance} of its tolerance`);
-    // …and far from the errors of order 1 a wrong derivative gives.
-    assert.ok(Number(error) < 1e-2, `${parameter}: max relative error ${error}`);
+    // Every row below the tolerance printed beside the table.
+    assert.ok(Number.isFinite(Number(error)) && Number(error) <= limit, `${parameter}: max relative error ${error} > ${limit}`);
   }
   // What the paper reported, with its equation, beside the result.
   assert.match(await result.locator('.lab-paper').textContent(), /^The paper \(§3\.3, eq\. 16\): /);

@@ -176,6 +176,8 @@ fn gradcheck_rows_all_pass_for_every_preset() {
             println!("  {}", row.describe());
             assert_eq!(row.parameter, parameter);
             assert!(row.passed && row.worst_ratio <= 1.0, "{name}: {row:?}");
+            // The error the page shows reads against the relative tolerance alone.
+            assert!(row.max_relative_error <= report.tolerance.relative, "{name}: {row:?}");
             if parameter.ends_with("weight") {
                 // Every weight measured: a pass is never a vacuous one.
                 assert_eq!((row.measured, row.skipped), (row.checked, 0), "{name}: {row:?}");

@@ -239,6 +239,9 @@ pub struct Tolerance {
     /// h of eq. 16 (smaller only next to a kink).
     pub step: f64,
     pub formula: &'static str,
+    /// How a row's [`GradcheckRow::max_relative_error`] is measured, so
+    /// that it can be read against `relative` alone.
+    pub error_formula: &'static str,
     pub derivation: &'static str,
 }
 
@@ -250,6 +253,10 @@ impl Tolerance {
             step: EPSILON,
             formula: "|a − n| ≤ 1e-4 · max(|a|, |n|) + 50 · ε · S / h, with ε = 2.2e-16 (f64), \
                       h = 1e-6 and S = max(|E|, largest |output|, 1)",
+            error_formula:
+                "relative error = |a − n| / (max(|a|, |n|) + δ), with δ = 50 · ε · S / (h · 1e-4): \
+                            the rounding floor below which no derivative can be told from 0, so that a \
+                            tiny derivative does not inflate the error with nothing wrong",
             derivation: "The central difference n of eq. 16 is off the true derivative by h²/6·|E‴| \
                          (truncation, ~1e-13 here) plus the rounding of E's two evaluations, about \
                          κ·ε·S/h whatever the derivative's size; κ was measured at most 2.2 on every \
@@ -266,7 +273,16 @@ impl Tolerance {
 pub struct GradcheckRow {
     /// `layers.0.weight`, …
     pub parameter: String,
+    /// The largest `|a − n| / (max(|a|, |n|) + δ)`, with the rounding floor
+    /// δ of [`Tolerance::error_formula`]: at most [`Tolerance::relative`]
+    /// exactly when every element passes, because it is `worst_ratio ·
+    /// relative`. What the page's table shows.
     pub max_relative_error: f64,
+    /// The largest `|a − n| / max(|a|, |n|, floor)` of
+    /// [`gradcheck::relative_error`](crate::gradcheck::relative_error), as
+    /// the CLI prints it, which a derivative near 0 inflates (a few 1e-4 on
+    /// a trained net's biases) with nothing wrong.
+    pub max_plain_relative_error: f64,
     /// The worst `|a − n|` as a fraction of its tolerance: passed if ≤ 1.
     pub worst_ratio: f64,
     /// No measured element is outside its tolerance.
@@ -297,8 +313,8 @@ impl GradcheckRow {
         }
         let verdict = if self.passed { "passed" } else { "FAILED" };
         let mut line = format!(
-            "{}: largest relative error {:.2e}, {:.3} of its tolerance — {verdict}",
-            self.parameter, self.max_relative_error, self.worst_ratio
+            "{}: largest relative error {:.2e} (plain {:.2e}), {:.3} of its tolerance — {verdict}",
+            self.parameter, self.max_relative_error, self.max_plain_relative_error, self.worst_ratio
         );
         if self.skipped > 0 {
             line += &format!(" ({} of {} elements on a kink, not measured)", self.skipped, self.checked);
@@ -312,7 +328,8 @@ impl From<TensorCheck> for GradcheckRow {
         GradcheckRow {
             passed: c.passed(),
             parameter: c.name,
-            max_relative_error: c.max_relative_error,
+            max_relative_error: c.worst_ratio * RELATIVE_TOLERANCE,
+            max_plain_relative_error: c.max_relative_error,
             worst_ratio: c.worst_ratio,
             checked: c.checked,
             total: c.total,
