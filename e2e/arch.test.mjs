@@ -121,7 +121,7 @@ test('add dense 32 + ReLU before the output, see its shapes and counts, train it
   await page.reload();
   await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 30_000 });
   await checkMlpPlus(page);
-  await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Untrained'), null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.getElementById('state').textContent.startsWith('Untrained network of your own'), null, { timeout: 30_000 });
   assert.equal(await urlArch(page), 'dense625_he-relu-dense625_he-relu-dense32-relu-dense10');
   assert.equal(await page.locator('#url-errors').textContent(), '');
 

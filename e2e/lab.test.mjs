@@ -129,6 +129,30 @@ test('Fig. 8: both runs as labelled curves, in the legend and on the chart', asy
   assertClean();
 });
 
+test('Overfit five images: the recipe pushed to lr 0.03 is caught by the guard, and no point is NaN', async () => {
+  const page = await open();
+  await button(page, 'Overfit five images').click();
+  const result = await finished(page, 'Overfit five images');
+  const labels = await result.locator('.lab-legend li').allTextContents();
+  assert.equal(labels.length, 3, JSON.stringify(labels));
+  assert.match(labels[2], /lr 0\.03/);
+  // The refused step and the step the weights are back at, said in words…
+  const rollbacks = await result.locator('.lab-rollback').allTextContents();
+  assert.equal(rollbacks.length, 1, JSON.stringify(rollbacks));
+  const [, refused, kept] = /^.*Step (\d+) would have made the .* refused it: the weights are those after step (\d+)/.exec(rollbacks[0]) ?? [];
+  assert.ok(refused !== undefined && Number(kept) < Number(refused), rollbacks[0]);
+  // …and the pushed run's curve stops before the refused step, every point finite.
+  const curves = await page.evaluate(() => {
+    const chart = globalThis.groundup.lab.views.get('overfit-five').chart;
+    return [...chart.series.values()].map((s) => ({ name: s.name, last: s.data.latest?.x ?? null, finite: s.data.ys.every(Number.isFinite) }));
+  });
+  assert.equal(curves.length, 3);
+  assert.ok(curves.every((c) => c.finite), JSON.stringify(curves));
+  assert.ok(curves[2].last !== null && curves[2].last < Number(refused), JSON.stringify(curves[2]));
+  assert.match(await result.locator('.lab-paper').textContent(), /Fig\. 16/);
+  assertClean();
+});
+
 test('Stop ends a running experiment, and the network on the page is as it was', async () => {
   const page = await open();
   const draw = async () => {

@@ -10,7 +10,7 @@ import { WorkerKeeper } from './worker-keeper.js';
 import { ModelFiles } from './model-files.js';
 import { Inside } from './inside.js';
 import { ConfusionMatrix } from './confusion.js';
-import { StatusLine } from './status-line.js';
+import { StatusLine, stateText } from './status-line.js';
 import { onColorSchemeChange } from './canvas.js';
 import { LearningCurves } from './curves.js';
 import { Drawing } from './drawing.js';
@@ -267,12 +267,13 @@ const handlers = {
     }
     send('loadData', { manifestUrl: absolute(MANIFEST) });
   },
-  model({ source, preset, settings, name, step }) {
+  model({ source, preset, custom, settings, name, step }) {
     controls.show(settings);
     urlApplied(settings);
     settingsInForce(settings);
     setRunning(false);
-    const title = PRESET_TITLES[preset] ?? 'custom';
+    // A reader's own architecture is trained with a preset's settings, but it is not that preset.
+    const title = custom ? 'network of your own' : (PRESET_TITLES[preset] ?? 'custom');
     if (source === 'resumed') {
       // The charts go on; the drawing is asked about again.
       setState(`${lostNote} A new training worker took over with the weights of step ${number(keeper.checkpoint.step)}; the data came back from this browser's cache where it could. Press Train to go on.`);
@@ -317,17 +318,7 @@ const handlers = {
   state({ running: isRunning, reason, message: text }) {
     setRunning(isRunning);
     if (!isRunning) statusLine.flush(); // the final step, now
-    const states = {
-      started: 'Training…',
-      waiting: 'Waiting for the first training chunk…',
-      paused: 'Paused. The test accuracy below is on all test images.',
-      done: `Done: ${text}.`,
-      // Rust's message says which step failed and which weights were kept.
-      diverged: `Training stopped: it diverged. ${text}`,
-      error: `Training stopped: ${text}`,
-      reset: 'Reset.',
-    };
-    setState(states[reason] ?? reason);
+    setState(stateText(reason, text));
   },
   training(t) {
     curves.training(t.batches);

@@ -176,8 +176,8 @@ export const MESSAGES = {
   },
   model: {
     dir: TO_PAGE,
-    doc: 'A new network is in place: "pretrained" (the page\'s model file), "imported" (a file the reader chose), "fresh" (setPreset/reset), "own-data" (a fresh net for the reader\'s own data), "restored" (back to MNIST: the net that was on it), "resumed" (a restarted worker took over; the charts go on). Otherwise the charts restart.',
-    fields: { source: 'string', preset: 'string', settings: 'object', step: 'number', name: 'string?' },
+    doc: 'A new network is in place: "pretrained" (the page\'s model file), "imported" (a file the reader chose), "fresh" (setPreset/reset), "own-data" (a fresh net for the reader\'s own data), "restored" (back to MNIST: the net that was on it), "resumed" (a restarted worker took over; the charts go on). Otherwise the charts restart. `custom`: the layers are a reader\'s own (setArchitecture, or a model file of another shape), trained with `preset`\'s settings.',
+    fields: { source: 'string', preset: 'string', custom: 'boolean', settings: 'object', step: 'number', name: 'string?' },
   },
   checkpoint: {
     dir: TO_PAGE,

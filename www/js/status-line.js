@@ -14,6 +14,21 @@ function clock(ms) {
 // which shares the cores with the training workers.
 const PROGRESS_MS = 250;
 
+/** The state sentence for a worker's `state` message (`text`: its message). */
+export function stateText(reason, text) {
+  const states = {
+    started: 'Training…',
+    waiting: 'Waiting for the first training chunk…',
+    paused: 'Paused. The test accuracy below is on all test images.',
+    done: `Done: ${text}.`,
+    // Rust's message says which step failed and which weights were kept.
+    diverged: `Training stopped: it diverged. ${text}`,
+    error: `Training stopped: ${text}`,
+    reset: 'Reset.',
+  };
+  return states[reason] ?? reason;
+}
+
 export class StatusLine {
   /** Elements: `state` (role=status), `progress`, `accuracy`. */
   constructor(el) {

@@ -59,7 +59,8 @@ function startOver() {
 }
 
 function announceModel(source, name) {
-  post('model', { source, preset: settings().preset, settings: settings(), step: w.trainer.step, ...(name ? { name } : {}) });
+  const custom = !w.trainer.presetNetwork;
+  post('model', { source, preset: settings().preset, custom, settings: settings(), step: w.trainer.step, ...(name ? { name } : {}) });
 }
 
 /** A new network (or a new w.run of the same one) is in place. */

@@ -209,7 +209,14 @@ fn gradcheck_of_a_trained_cnn_measures_every_tensor_and_reads_the_session() {
 fn overfit_five_on_the_paper_recipe_converges_or_is_caught_never_nan() {
     let (network, config) = fresh("cnn");
     let (result, _) = run_all("overfit-five", &network, &config, LabOptions::default(), 25);
-    let [current, paper] = &result.runs[..] else { panic!("two runs: {:?}", result.runs) };
+    let [current, paper, pushed] = &result.runs[..] else { panic!("three runs: {:?}", result.runs) };
+    // Pushed to lr 0.03, the recipe diverges within a few steps whatever the
+    // seed (1–6 on these images): the guard refuses the step, no point is NaN.
+    let r = pushed.rollback.as_ref().unwrap_or_else(|| panic!("lr 0.03 is caught: {}", pushed.summary));
+    assert!(pushed.label.contains("lr 0.03"), "{}", pushed.label);
+    assert!(r.weights_from_step < r.step && r.explanation.contains("refused"), "{r:?}");
+    assert!(pushed.points.iter().all(|p| p.step < r.step && p.loss.is_finite()));
+    assert!(!pushed.points.is_empty(), "the climb before the refused step is shown");
     assert!(current.below.is_some(), "the cnn learns five images: {}", current.summary);
     assert_eq!(current.steps_taken, 200, "a run past the threshold goes on to its budget");
     assert!(paper.label.contains("N(0, 1)") && paper.label.contains("summed"), "{}", paper.label);
