@@ -35,7 +35,7 @@ pub struct LayerDescription {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ArchDescription {
-    /// The canonical text ([`format`]).
+    /// The canonical text ([`format()`](super::format())).
     pub arch: String,
     pub input: Vec<usize>,
     pub layers: Vec<LayerDescription>,

@@ -28,7 +28,7 @@
 //! The input is MNIST's: an image `[1, 28, 28]` when the stack has a conv,
 //! pool or flatten layer, else a flat `[784]`. A flatten need not be
 //! written: when there is none, one goes before the first dense layer that
-//! follows a conv or pool. [`format`] leaves out exactly that flatten and
+//! follows a conv or pool. [`format()`] leaves out exactly that flatten and
 //! the default objective, so `parse(&format(spec)) == spec` for every spec
 //! with that input.
 //!

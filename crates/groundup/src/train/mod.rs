@@ -5,10 +5,10 @@
 //! | [`config`] | the settings of a run and the learning rate of each epoch |
 //! | [`sampler`] | which images each step learns from |
 //! | [`trainer`] | one step, whole or from shards, and the divergence guard |
-//! | [`evaluate`] | loss, accuracy and confusion matrix, in pieces that add |
+//! | [`mod@evaluate`] | loss, accuracy and confusion matrix, in pieces that add |
 //! | [`session`] | a run between two resets: data, schedule, shards, evaluations, the way back |
 //! | [`stall`] | noticing that the loss has stopped moving at chance accuracy (dead ReLUs) |
-//! | [`fit`] | a whole run in one call (the command line) |
+//! | [`mod@fit`] | a whole run in one call (the command line) |
 
 pub mod config;
 pub mod evaluate;

@@ -4,7 +4,7 @@
 //! pieces, and a way back when weights blow up.
 //!
 //! The browser's worker and the command line both drive one: the worker in
-//! slices of a few steps between its messages, the CLI ([`super::fit`]) in
+//! slices of a few steps between its messages, the CLI ([`mod@super::fit`]) in
 //! one loop. Every decision lives here, so it is tested natively:
 //!
 //! - **The schedule.** Epoch `e` trains at `lr · decay^e`
@@ -26,7 +26,7 @@
 //!   on that batch and overflow on others. So the session keeps the weights
 //!   of the last evaluation that came out finite (and the fresh ones), and
 //!   an evaluation that overflows goes back to them
-//!   ([`TrainError::RolledBack`]).
+//!   ([`TrainError::RolledBack`](crate::TrainError::RolledBack)).
 //! - **A stall.** Every step's loss and accuracy go to a
 //!   [`StallDetector`]: when the loss has stopped moving at chance accuracy
 //!   (dead ReLUs), the [`StepReport`] of the step that shows it carries a

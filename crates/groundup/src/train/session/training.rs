@@ -78,7 +78,7 @@ impl Session {
     }
 
     /// Adds the gradient sums another worker computed over its shard
-    /// (`gradients` flat, in the order of [`Network::flat_grads`]).
+    /// (`gradients` flat, in the order of [`Network::flat_grads`](crate::Network::flat_grads)).
     pub fn add_shard_gradients(&mut self, gradients: &[f32], sums: GradientSums) -> Result<(), Error> {
         if self.pending.is_none() {
             return Err(usage("no batch is in progress"));
