@@ -36,8 +36,9 @@
 //! network and settings and where training stands; then `training.rs`
 //! (steps, whole or from shards), `evaluation.rs` (pieces, the way back),
 //! `data.rs` (chunks in), `own_data.rs` (the reader's own data in, MNIST
-//! back) and `answers.rs` (predictions, test images, what
-//! is inside the network).
+//! back), `model_files.rs` (a model file in, a run taken over, the network
+//! out) and `answers.rs` (predictions, test images, what is inside the
+//! network).
 
 use serde::Serialize;
 
@@ -49,11 +50,12 @@ use super::trainer::Trainer;
 use crate::data::{Dataset, Split, IMAGE_PIXELS, NUM_CLASSES};
 use crate::metrics::{BatchMetrics, EvalMetrics};
 use crate::presets::{preset, Preset, PRESET_NAMES};
-use crate::{model_io, ConfigError, Error, ModelError, ModelSpec, Network};
+use crate::{ConfigError, Error, ModelSpec, Network};
 
 mod answers;
 mod data;
 mod evaluation;
+mod model_files;
 mod own_data;
 mod training;
 
@@ -328,62 +330,6 @@ impl Session {
 
     pub fn network(&self) -> &Network<f32> {
         self.trainer.network()
-    }
-
-    /// Replaces the network with one from a safetensors file; training
-    /// restarts its step count from there, with the settings of the preset
-    /// it matches (or the current ones). On error nothing changes.
-    pub fn import_model(&mut self, bytes: &[u8], name: &str) -> Result<(), Error> {
-        let (network, config, matching) = self.read_model(bytes, name)?;
-        let trainer = Trainer::from_network(network, &config)?;
-        self.restart(trainer, config, matching);
-        Ok(())
-    }
-
-    /// Takes over a run that another session was making — a training worker
-    /// that died and was started again: its weights (a safetensors file from
-    /// [`export_model`](Self::export_model)), its settings, and where it
-    /// stood: `step` steps taken, the next batch in epoch `epoch`. The rest
-    /// of that epoch is a fresh shuffle, and the optimizer starts with fresh
-    /// state (Adam's moments are not in the file): as after a pause and a
-    /// reload. On error nothing changes.
-    pub fn resume(
-        &mut self,
-        bytes: &[u8],
-        name: &str,
-        step: u64,
-        epoch: usize,
-        patch: &SettingsPatch,
-    ) -> Result<(), Error> {
-        let (network, config, matching) = self.read_model(bytes, name)?;
-        let config = config.patched(patch)?;
-        let mut trainer = Trainer::from_network(network, &config)?;
-        trainer.set_steps(step);
-        self.restart(trainer, config, matching);
-        self.sampler = BatchSampler::starting_at(self.train.len(), epoch);
-        Ok(())
-    }
-
-    /// A model file's network, checked to fit the data, with the settings
-    /// of the preset it matches (or the current ones) and that preset.
-    fn read_model(
-        &self,
-        bytes: &[u8],
-        name: &str,
-    ) -> Result<(Network<f32>, TrainConfig, Option<Preset>), Error> {
-        let network = model_io::from_safetensors(bytes, name)?;
-        network
-            .spec()
-            .fits_data(IMAGE_PIXELS, NUM_CLASSES)
-            .map_err(|e| ModelError::Spec { source_name: name.to_owned(), detail: e.to_string() })?;
-        let matching = PRESET_NAMES.iter().filter_map(|n| preset(n)).find(|p| &p.spec == network.spec());
-        let config = matching.as_ref().map_or_else(|| self.config.clone(), |p| p.train.clone());
-        Ok((network, config, matching))
-    }
-
-    /// The network as a safetensors file.
-    pub fn export_model(&self) -> Vec<u8> {
-        model_io::to_safetensors(self.trainer.network())
     }
 
     // ---- where training stands -------------------------------------------
