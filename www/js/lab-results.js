@@ -11,6 +11,9 @@
 import { LineChart, onColorSchemeChange } from './chart.js';
 import { drawDigit } from './bars.js';
 
+/** The smallest loss a log-scale chart draws (an f32 loss can be exactly 0). */
+const LOG_FLOOR = 1e-10;
+
 /** Run colours, in order: the page's own chart colours, then two more of the palette. */
 const RUN_COLORS = ['var(--train-color)', 'var(--test-color)', '#22c55e', '#a855f7'];
 
@@ -53,6 +56,9 @@ export class ExperimentView {
     this.progress = el('p', { className: 'lab-progress', text: 'Starting…' });
     this.element.append(this.progress);
     this.trains = entry.runs.some((r) => r.work.kind === 'train');
+    // Overfitting drives the loss to 1e-6 and below, and a run the guard
+    // catches climbs past 1e20 first: only a log scale shows both.
+    this.logScale = entry.runs.some((r) => r.work.kind === 'train' && r.work.threshold != null);
     if (this.trains) this.#buildChart(entry);
     // What the runs found worth saying while they ran (a refused step, a run's outcome).
     this.notes = el('ul', { className: 'lab-live-notes', 'aria-label': `${entry.title}: as it runs` });
@@ -66,9 +72,9 @@ export class ExperimentView {
   #buildChart(entry) {
     const canvas = el('canvas', { className: 'chart lab-chart', width: '480', height: '200' });
     this.chart = new LineChart(canvas, {
-      title: `${entry.title}: loss`,
-      yLabel: 'loss',
-      yMin: 0,
+      title: this.logScale ? `${entry.title}: loss, log scale (−2 is 0.01)` : `${entry.title}: loss`,
+      yLabel: this.logScale ? 'log₁₀ loss' : 'loss',
+      yMin: this.logScale ? undefined : 0,
       series: entry.runs.map((run, i) => ({ name: run.label, color: RUN_COLORS[i % RUN_COLORS.length] })),
     });
     const legend = el('ul', { className: 'lab-legend', 'aria-label': `${entry.title}: curves` });
@@ -80,9 +86,14 @@ export class ExperimentView {
     this.element.append(canvas, legend);
   }
 
+  /** A loss as drawn: itself, or its log₁₀ (a loss that is 0 in f32 drawn at LOG_FLOOR). */
+  #plotted(loss) {
+    return this.logScale ? Math.log10(Math.max(loss, LOG_FLOOR)) : loss;
+  }
+
   /** A slice of the worker's: new points on the chart, where the runs stand. */
   showProgress(p) {
-    for (const point of p.points) this.chart?.add(p.label, point.step, point.loss);
+    for (const point of p.points) this.chart?.add(p.label, point.step, this.#plotted(point.loss));
     const run = p.runs > 1 ? `run ${p.runIndex + 1} of ${p.runs} (${p.label}): ` : '';
     const steps = this.trains && p.stepsPlanned > 0 ? `step ${p.stepsTaken} of ${p.stepsPlanned}` : `${p.stepsTaken} of ${p.stepsPlanned} done`;
     this.progress.textContent = `Running… ${run}${steps}.`;
@@ -94,7 +105,7 @@ export class ExperimentView {
     // The full curves, in case a slice's points were missed (a worker restart).
     if (this.chart) {
       this.chart.reset();
-      for (const run of result.runs) for (const point of run.points) this.chart.add(run.label, point.step, point.loss);
+      for (const run of result.runs) for (const point of run.points) this.chart.add(run.label, point.step, this.#plotted(point.loss));
     }
     this.details.replaceChildren();
     this.notes.replaceChildren(); // the outcomes below say it all, with the explanations
