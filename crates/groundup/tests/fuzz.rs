@@ -24,8 +24,8 @@ use std::path::PathBuf;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use groundup::data::{
-    parse_csv, parse_idx_images, parse_idx_labels, write_chunk, write_csv, Chunk, Dataset, Manifest, Split,
-    IMAGE_PIXELS, MANIFEST_FILE,
+    parse_csv, parse_idx_images, parse_idx_labels, read_own_data, write_chunk, write_csv, Chunk, Dataset,
+    Manifest, OwnFile, Split, IMAGE_PIXELS, MANIFEST_FILE, MAX_CLASS_NAME_CHARS,
 };
 use groundup::model_io::{from_safetensors, to_safetensors};
 use groundup::spec::MAX_PARAMETERS;
@@ -351,6 +351,48 @@ fn spec_reader_never_panics() {
             assert!(spec.parameter_count().unwrap() <= MAX_PARAMETERS);
             assert!(spec.shapes().is_ok());
             let _ = spec.fits_data(784, 10);
+        }
+    });
+}
+
+#[test]
+fn own_data_reader_never_panics_and_splits_what_it_reads() {
+    let twelve = csv(&images(12));
+    let mut classes =
+        b"# classes: zero,one,two,three,four,five,six,seven,eight,nine\nlabel,pixel0,pixel1\n".to_vec();
+    classes.extend_from_slice(&twelve);
+    let bases = [twelve.clone(), gzip(&twelve), classes];
+    fuzz(5_000, &bases, |bytes| {
+        let one = [OwnFile { name: "mine.csv", bytes }];
+        if let Ok(own) = read_own_data(&one, &mut |_, _| {}) {
+            // Every 6th row tests: the two parts add up, and neither is empty.
+            assert!(!own.train.is_empty() && !own.test.is_empty());
+            assert_eq!(own.test.len(), (own.train.len() + own.test.len()) / 6);
+            for part in [&own.train, &own.test] {
+                assert!(part.labels.iter().all(|&l| l < 10));
+                assert_eq!(part.images.len(), part.len() * IMAGE_PIXELS);
+            }
+            assert!(own.class_names.len() <= 10);
+            assert!(own.class_names.iter().all(|n| n.chars().count() <= MAX_CLASS_NAME_CHARS));
+        }
+        // As the test file of two, beside a good training file.
+        let two = [OwnFile { name: "train.csv", bytes: &bases[0] }, OwnFile { name: "test.csv", bytes }];
+        let _ = read_own_data(&two, &mut |_, _| {});
+    });
+}
+
+#[test]
+fn arch_text_reader_never_panics_and_round_trips_what_it_accepts() {
+    let bases: Vec<Vec<u8>> = groundup::presets::PRESET_NAMES
+        .iter()
+        .map(|name| groundup::arch::format(&groundup::presets::preset(name).unwrap().spec).into_bytes())
+        .collect();
+    fuzz(10_000, &bases, |bytes| {
+        let Ok(text) = std::str::from_utf8(bytes) else { return };
+        if let Ok(spec) = groundup::arch::parse(text) {
+            assert!(spec.parameter_count().unwrap() <= groundup::arch::MAX_PARAMETERS);
+            let again = groundup::arch::parse(&groundup::arch::format(&spec)).unwrap();
+            assert_eq!(again, spec, "{text}");
         }
     });
 }
