@@ -422,31 +422,10 @@ const MC_ROWS_MAX: usize = 128;
 /// where `rows.len() ≤ MR` and `nr ≤ NR` at the edges.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod micro {
-    use core::arch::wasm32::{f32x4, f32x4_add, f32x4_mul, f32x4_splat, i32x4_shuffle, v128, v128_store};
+    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, i32x4_shuffle, v128};
 
     use super::{MR, NR};
-
-    /// Loads 4 lanes. Safe code, and V8 gets one `v128.load`: LLVM merges
-    /// the four consecutive scalar loads (checked in the optimised wasm),
-    /// so `v128_load` through a raw pointer would buy nothing.
-    #[inline(always)]
-    fn load4(s: &[f32; 4]) -> v128 {
-        f32x4(s[0], s[1], s[2], s[3])
-    }
-
-    /// Stores 4 lanes into `d[..4]`. `unsafe` because the safe form (four
-    /// `f32x4_extract_lane` + scalar stores) is *not* merged by LLVM into a
-    /// `v128.store`, and it costs: bench/kernels, same run conditions,
-    /// conv1 W·cols 25.8 → 27.0 GFLOP/s and conv2 Wᵀ·δ (K = 16, C-store
-    /// bound) 27.2 → 29.1 GFLOP/s with `v128_store`; the transposing
-    /// packers ([`interleave`]) store through it too.
-    #[inline(always)]
-    fn store4(v: v128, d: &mut [f32]) {
-        let d = &mut d[..4];
-        // SAFETY: `d` is 4 f32 = 16 writable bytes (the slice above checks
-        // it); wasm's v128.store needs no alignment.
-        unsafe { v128_store(d.as_mut_ptr().cast::<v128>(), v) }
-    }
+    use crate::kernels::simd::{load4, madd, store4};
 
     /// 4×4 transpose: lane q of the result i is lane i of input q.
     #[inline(always)]
@@ -500,8 +479,8 @@ mod micro {
             for (row, &av) in ab.iter_mut().zip(ap) {
                 // `f32x4_splat` of a loaded f32 compiles to `v128.load32_splat`.
                 let s = f32x4_splat(av);
-                row[0] = f32x4_add(f32x4_mul(s, b0), row[0]);
-                row[1] = f32x4_add(f32x4_mul(s, b1), row[1]);
+                row[0] = madd(s, b0, row[0]);
+                row[1] = madd(s, b1, row[1]);
             }
         }
         ab

@@ -7,3 +7,5 @@ pub mod gemm;
 pub mod im2col;
 pub mod matmul;
 pub mod pool;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod simd;
