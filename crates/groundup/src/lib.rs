@@ -25,6 +25,7 @@
 
 pub mod arch;
 pub mod data;
+pub mod cost;
 mod error;
 pub mod gradcheck;
 mod init;
