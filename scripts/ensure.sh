@@ -118,7 +118,7 @@ build_page() {
     ensure_page_model
     say "trunk build --release → dist/"
     (cd "$repo_root" && trunk build --release)
-    for f in index.html groundup-web_bg.wasm js/worker.js model/cnn.safetensors data/mnist/manifest.json; do
+    for f in index.html groundup-web_bg.wasm groundup-web-relaxed_bg.wasm groundup-web-relaxed.js js/worker.js model/cnn.safetensors data/mnist/manifest.json; do
         [ -f "$repo_root/dist/$f" ] || { echo "build_page: dist/$f is missing" >&2; return 1; }
     done
 }

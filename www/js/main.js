@@ -23,6 +23,7 @@ import { MyDrawings } from './my-drawings.js';
 import { ArchEditor } from './arch-editor.js';
 import { LabPanel } from './lab.js';
 import { DEFAULT_PRESET, ROUTE, settingNamed, workerMessages } from './settings.js';
+import { buildNote } from './wasm.js';
 
 const $ = (id) => document.getElementById(id);
 const MODEL_FILE = 'model/cnn.safetensors';
@@ -244,8 +245,10 @@ function settingsInForce(settings) {
 // ---- messages from the worker -------------------------------------------
 
 const handlers = {
-  ready({ settings, cores: logical, workers }) {
+  ready({ settings, cores: logical, workers, wasm }) {
     workerReady = true;
+    document.documentElement.dataset.wasm = wasm;
+    document.getElementById('wasm-build').textContent = buildNote(wasm);
     cores = logical;
     for (const b of [buttons.train, buttons.reset]) b.disabled = false;
     modelFiles.enable(true);

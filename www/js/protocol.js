@@ -146,8 +146,8 @@ export const MESSAGES = {
   // ---- worker → page ----------------------------------------------------
   ready: {
     dir: TO_PAGE,
-    doc: 'The wasm module is loaded and the handler installed: the page may send now. `cores`: the logical processors the browser reports; `workers`: how many train now.',
-    fields: { presets: 'array', settings: 'object', cores: 'integer', workers: 'integer', experiments: 'array' },
+    doc: 'The wasm module is loaded and the handler installed: the page may send now. `cores`: the logical processors the browser reports; `workers`: how many train now. `wasm`: the build it runs, "relaxed" (relaxed SIMD, fused multiply-add) or "simd128" (wasm.js).',
+    fields: { presets: 'array', settings: 'object', cores: 'integer', workers: 'integer', experiments: 'array', wasm: 'string' },
   },
   experimentStarted: {
     dir: TO_PAGE,

@@ -4,7 +4,7 @@
 // It holds a network of the trainer's spec but no data and no optimizer:
 // weights, images and labels arrive with every shard. Messages: protocol.js.
 
-import init, { ShardWorker } from '../groundup-web.js';
+import { loadWasm, wasm } from './wasm.js';
 import { TO_SHARD_WORKER, check, message } from './protocol.js';
 
 let network = null;
@@ -15,7 +15,7 @@ const handlers = {
   shardModel({ spec }) {
     network?.free();
     network = null;
-    network = new ShardWorker(spec);
+    network = new wasm.ShardWorker(spec);
   },
   shard({ id, weights, images, labels }) {
     if (!network) throw new Error('no model yet (shardModel comes first)');
@@ -38,7 +38,7 @@ function handle(event) {
   }
 }
 
-init().then(
+loadWasm().then(
   () => {
     self.onmessage = handle;
     post('shardReady', {});

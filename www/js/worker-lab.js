@@ -9,7 +9,7 @@
 // refused while one runs, and Reset or a new model leave it running on its
 // copies. The states: worker-machine.js (`experimenting`).
 
-import { Experiment } from '../groundup-web.js';
+import { wasm } from './wasm.js';
 import { crash, errorText, isFatal, post, schedule, w } from './worker-context.js';
 import { pauseNow } from './worker-training.js';
 
@@ -44,7 +44,7 @@ export function beginExperiment() {
   const id = w.lab.queued;
   w.lab.queued = null;
   try {
-    w.lab.experiment = new Experiment(id, w.trainer);
+    w.lab.experiment = new wasm.Experiment(id, w.trainer);
   } catch (e) {
     failed(id, e);
     return;

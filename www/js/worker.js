@@ -19,7 +19,7 @@
 // Messages are handled one at a time, in the order sent: the page may send
 // setPreset, configure and reset back to back and get them in that order.
 
-import init, { Trainer, describeArch, describeLayers, experimentCatalog } from '../groundup-web.js';
+import { loadWasm, wasm } from './wasm.js';
 import { TO_WORKER, check } from './protocol.js';
 import { feedData } from './data-feed.js';
 import { cores, crash, errorText, isFatal, newRun, onTick, post, postCheckpoint, postState, reportError, settings, w } from './worker-context.js';
@@ -126,7 +126,7 @@ const handlers = {
     newNetwork('fresh');
   },
   describeArch({ id, arch, layers, objective }) {
-    const answer = arch !== undefined ? describeArch(arch) : describeLayers(layers ?? [], objective ?? 'softmax_cross_entropy');
+    const answer = arch !== undefined ? wasm.describeArch(arch) : wasm.describeLayers(layers ?? [], objective ?? 'softmax_cross_entropy');
     postArchAnswer(id, answer);
   },
   configure({ settings: wanted }) {
@@ -204,8 +204,8 @@ self.addEventListener('unhandledrejection', (event) => {
 });
 
 async function main() {
-  await init();
-  w.trainer = new Trainer(Trainer.presetNames()[0]);
+  await loadWasm();
+  w.trainer = new wasm.Trainer(wasm.Trainer.presetNames()[0]);
   w.run = newRun();
   w.machine.go('idle');
   self.onmessage = (event) => {
@@ -213,7 +213,7 @@ async function main() {
     if (!draining) drain();
   };
   // Only now: anything the page posted before this line would have been lost.
-  post('ready', { presets: Trainer.presetNames(), settings: settings(), cores, workers: w.workers, experiments: experimentCatalog() });
+  post('ready', { presets: wasm.Trainer.presetNames(), settings: settings(), cores, workers: w.workers, experiments: wasm.experimentCatalog(), wasm: wasm.build });
 }
 
 main().catch((e) => {

@@ -45,7 +45,7 @@ function keeper({ now = () => 0 } = {}) {
   return { k, workers, got };
 }
 
-const ready = (w) => w.says('ready', { presets: ['cnn'], settings: {}, cores: 2, workers: 2, experiments: [] });
+const ready = (w) => w.says('ready', { presets: ['cnn'], settings: {}, cores: 2, workers: 2, experiments: [], wasm: 'simd128' });
 const checkpoint = (w, step) => w.says('checkpoint', { bytes: new Uint8Array([step]), step, epoch: 0 });
 
 test('a worker that traps is replaced, and the latest checkpoint is kept for the new one', () => {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const JS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'js');
-const WORKER_MODULES = ['worker.js', 'shard-worker.js', 'worker-training.js', 'worker-evaluation.js', 'worker-inside.js', 'worker-own-data.js', 'worker-lab.js', 'data-feed.js'];
+const WORKER_MODULES = ['wasm.js', 'worker.js', 'shard-worker.js', 'worker-training.js', 'worker-evaluation.js', 'worker-inside.js', 'worker-own-data.js', 'worker-lab.js', 'data-feed.js'];
 
 test('the worker modules link: every import they make is exported', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'groundup-worker-modules-'));
