@@ -15,10 +15,10 @@
 // presses Train, and follows `groundup.history`. Each time a full-test-set
 // evaluation arrives (the page runs one at the end of every epoch), it reads
 // from every training and shard worker:
-// - the wasm linear memory: `memory.buffer.byteLength` of the exports that
-//   the worker's own `groundup-web.js` module returns from `init()`. That
-//   module is already initialised, so `init()` hands back the same instance.
-//   Wasm memory never shrinks, so this is a high-water mark.
+// - the wasm linear memory: `memory.buffer.byteLength` of the instance the
+//   worker's own `js/wasm.js` loaded (relaxed or simd128 build; importing
+//   the same URL in the worker gives the same module). Wasm memory never
+//   shrinks, so this is a high-water mark.
 // - the JS heap: CDP `Runtime.getHeapUsage` after `HeapProfiler.collectGarbage`.
 // Both are read through a CDP session attached to the worker target from the
 // browser session (`Target.attachToTarget`). It also reads the resident
@@ -120,9 +120,11 @@ function workerProbe(browserCdp, origin) {
 
   /** One reading of one worker: wasm linear memory and JS heap (after a GC). */
   async function read(s) {
-    const moduleUrl = new URL('../groundup-web.js', s.url).href;
+    // The worker's own wasm.js (same URL, so the same module instance), which
+    // holds the memory of whichever build the worker loaded.
+    const moduleUrl = new URL('wasm.js', s.url).href;
     const evaluated = await send(s.sessionId, 'Runtime.evaluate', {
-      expression: `import(${JSON.stringify(moduleUrl)}).then((m) => m.default()).then((wasm) => wasm.memory.buffer.byteLength)`,
+      expression: `import(${JSON.stringify(moduleUrl)}).then((m) => m.wasm.memory.buffer.byteLength)`,
       awaitPromise: true,
       returnByValue: true,
     });

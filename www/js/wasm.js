@@ -41,7 +41,7 @@ export function relaxedSimdSupported(validate = (bytes) => WebAssembly.validate(
   }
 }
 
-/** The loaded glue's exports, and `build`: 'relaxed' or 'simd128'. */
+/** The loaded glue's exports, `build` ('relaxed' or 'simd128') and the wasm `memory`. */
 export const wasm = { build: null };
 
 /**
@@ -67,7 +67,7 @@ export function buildNote(build) {
 }
 
 async function instantiate(glue, build) {
-  await glue.default();
-  Object.assign(wasm, glue, { build });
+  const instance = await glue.default(); // the instance's exports: `memory` for benchmarks
+  Object.assign(wasm, glue, { build, memory: instance?.memory });
   return wasm;
 }
