@@ -35,21 +35,24 @@ use crate::{ConfigError, LayerSpec, ModelSpec};
 /// or the first layer that cannot work.
 pub fn training_flops_per_image(spec: &ModelSpec) -> Result<u64, ConfigError> {
     let shapes = spec.shapes()?;
+    // u64 and saturating: a spec's shapes are checked, its sizes need not be.
+    let product = |dims: &[usize]| dims.iter().fold(1u64, |a, &d| a.saturating_mul(d as u64));
     let mut total = 0u64;
     let mut first = true;
     let mut input = spec.input.clone();
     for (layer, output) in spec.layers.iter().zip(&shapes) {
         let forward = match *layer {
-            LayerSpec::Dense { units, .. } => Some(2 * input.iter().product::<usize>() as u64 * units as u64),
+            LayerSpec::Dense { units, .. } => Some(product(&[2, units]).saturating_mul(product(&input))),
             LayerSpec::Conv2d { filters, kernel, .. } => {
-                let area: usize = output[1..].iter().product();
-                Some(2 * (filters * input[0] * kernel * kernel) as u64 * area as u64)
+                let channels = input.first().copied().unwrap_or(0);
+                let per_position = product(&[2, filters, channels, kernel, kernel]);
+                Some(per_position.saturating_mul(product(output.get(1..).unwrap_or(&[]))))
             }
             _ => None,
         };
         if let Some(forward) = forward {
             // Forward and ∂W always; ∂X for every layer but the first.
-            total += forward * if first { 2 } else { 3 };
+            total = total.saturating_add(forward.saturating_mul(if first { 2 } else { 3 }));
             first = false;
         }
         input.clone_from(output);

@@ -63,6 +63,11 @@ fn describe_gives_shapes_counts_and_the_total() {
     assert_eq!(d.total_parameters, spec.parameter_count().unwrap());
     assert_eq!(d.arch, "conv8k5-lrelu-pool-conv16k5-lrelu-pool-dense32-relu-dense10");
     assert_eq!(d.objective, "softmax_cross_entropy");
+    // Products per training image: conv 1 forward + ∂W (first layer: no ∂X),
+    // the rest forward + ∂W + ∂X.
+    let conv1 = 2 * 8 * 25 * 28 * 28;
+    let conv2 = 2 * 16 * 8 * 25 * 14 * 14;
+    assert_eq!(d.training_flops_per_image, 2 * conv1 + 3 * (conv2 + 2 * 784 * 32 + 2 * 32 * 10));
 }
 
 #[test]

@@ -42,6 +42,8 @@ pub struct ArchDescription {
     /// As in a spec: `softmax_cross_entropy` or `sigmoid_sum_of_squares`.
     pub objective: &'static str,
     pub total_parameters: usize,
+    /// Flops of the products one training image costs ([`crate::cost`]).
+    pub training_flops_per_image: u64,
 }
 
 /// Checks that `spec` can be trained on MNIST within the limits, and
@@ -91,6 +93,8 @@ pub fn describe(spec: &ModelSpec) -> Result<ArchDescription, ArchError> {
     output_fits(spec, &names, &shape)?;
     // The spec's own walk, which the network is built by, must agree.
     spec.shapes().map_err(|e| ArchError::whole("arch", e.to_string()))?;
+    let training_flops_per_image =
+        crate::cost::training_flops_per_image(spec).map_err(|e| ArchError::whole("arch", e.to_string()))?;
     let objective = crate::inspect::objective_summary(spec.objective).name;
     Ok(ArchDescription {
         arch: format(spec),
@@ -98,6 +102,7 @@ pub fn describe(spec: &ModelSpec) -> Result<ArchDescription, ArchError> {
         layers,
         objective,
         total_parameters: total,
+        training_flops_per_image,
     })
 }
 
