@@ -1,18 +1,21 @@
 // The page itself, on the real MNIST data: how long from pressing Train
 // (the `cnn` preset, untrained) to ≥ 99.0% accuracy on all 10,000 test
-// images, on one worker and on every core — and whether the two runs learn
-// alike (data-parallel training must mean the same thing).
+// images, on every core (or --workers), for seeds 1–3; and the two parts of
+// that time apart: speed (the page's median images/s) and convergence (the
+// images seen until the first full evaluation at ≥ 99.0%). With two worker
+// counts and one seed it also compares the runs' loss curves (data-parallel
+// training must mean the same thing).
 //
-//   node bench/browser/app.mjs [--workers 1,2] [--target 0.99] [--timeout 300] [--out FILE]
+//   node bench/browser/app.mjs [--workers 2] [--seeds 1,2,3] [--target 0.99] [--timeout 300] [--out FILE]
 //
 // Needs dist/ (scripts/build-page.sh). Serves it under a sub-path, opens it
-// in the system Chromium with ?workers=N, waits for the data, presses Reset
-// and Train, and reads the page's `groundup.history` (main.js): per-batch
-// loss and accuracy, images/s, and every evaluation with its arrival time.
-// Full-test-set evaluations come at each epoch's end; the time to 99% is
-// from the press of Train to the first full evaluation at ≥ 99.0%.
-// Writes the table to stderr, JSON to --out and the last stdout line, and
-// both runs' loss curves to target/bench/convergence.svg.
+// in the system Chromium with ?workers=N#preset=cnn&seed=S, waits for the
+// data, presses Reset and Train, and reads the page's `groundup.history`
+// (main.js): per-batch loss and accuracy, images/s, and every evaluation with
+// its arrival time. Full-test-set evaluations come at each epoch's end; the
+// time to 99% is from the press of Train to the first full evaluation at
+// ≥ 99.0%. Writes the table to stderr, JSON to --out and the last stdout
+// line, and the runs' loss curves to target/bench/convergence.svg.
 
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -26,15 +29,21 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
 const DIST = path.join(REPO, 'dist');
 const log = (...a) => console.error(...a);
+const median = (values) => {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(/\s+/).slice(0, 3).map(Number);
 
 function parseArgs(argv) {
-  const opts = { workers: null, target: 0.99, timeout: 300, out: null, svg: path.join(REPO, 'target/bench/convergence.svg') };
+  const opts = { workers: null, seeds: [1, 2, 3], target: 0.99, timeout: 300, out: null, svg: path.join(REPO, 'target/bench/convergence.svg') };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[++i];
     if (value === undefined) throw new Error(`${key} needs a value`);
     if (key === '--workers') opts.workers = value.split(',').map(Number);
+    else if (key === '--seeds') opts.seeds = value.split(',').map(Number);
     else if (key === '--target') opts.target = Number(value);
     else if (key === '--timeout') opts.timeout = Number(value);
     else if (key === '--out') opts.out = value;
@@ -44,14 +53,14 @@ function parseArgs(argv) {
   return opts;
 }
 
-/** One run: the cnn preset from Reset on `workers` workers, until `target` or the epochs end. */
-async function run(context, url, workers, opts) {
+/** One run: the cnn preset from Reset on `workers` workers with `seed`, until `target` or the epochs end. */
+async function run(context, url, workers, seed, opts) {
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
   try {
-    await page.goto(`${url}?workers=${workers}`);
+    await page.goto(`${url}?workers=${workers}#preset=cnn&seed=${seed}`);
     await page.waitForFunction(() => !document.getElementById('train').disabled, null, { timeout: 60_000 });
     await page.waitForFunction(
       () => ['train', 'test'].every((s) => document.getElementById(`${s}-progress`).getAttribute('aria-valuenow') === '100'),
@@ -59,7 +68,9 @@ async function run(context, url, workers, opts) {
       { timeout: 120_000 },
     );
     await page.waitForFunction((n) => document.documentElement.dataset.workers === String(n), workers, { timeout: 10_000 });
-    await page.selectOption('#preset', 'cnn');
+    const shown = await page.evaluate(() => ({ preset: document.getElementById('preset').value, seed: Number(document.getElementById('seed').value), batch: Number(document.getElementById('batch').value), epochs: Number(document.getElementById('epochs').value) }));
+    if (shown.preset !== 'cnn' || shown.seed !== seed) throw new Error(`the page shows preset ${shown.preset}, seed ${shown.seed}; asked for cnn, ${seed}`);
+    const build = await page.evaluate(() => document.documentElement.dataset.wasm);
     await page.click('#reset');
     await page.waitForFunction(() => /Untrained/.test(document.getElementById('state').textContent), null, { timeout: 10_000 });
     const load = loadavg();
@@ -101,7 +112,11 @@ async function run(context, url, workers, opts) {
     const speeds = h.speeds.map((s) => s.imagesPerSecond).filter((v) => v > 0).sort((a, b) => a - b);
     return {
       workers,
-      reached: reached ? { seconds: reached.afterTrainMs / 1000, step: reached.step, epoch: reached.epoch, accuracy: reached.accuracy } : null,
+      seed,
+      build,
+      reached: reached ? { seconds: reached.afterTrainMs / 1000, step: reached.step, epoch: reached.epoch, accuracy: reached.accuracy, images: reached.step * shown.batch } : null,
+      batch: shown.batch,
+      epochs: shown.epochs,
       fullEvaluations: h.evaluations.filter((e) => e.full).map((e) => ({ step: e.step, accuracy: e.accuracy, loss: e.loss, seconds: e.afterTrainMs / 1000, ms: e.ms })),
       medianImagesPerSecond: speeds.length ? speeds[speeds.length >> 1] : null,
       steps: h.training.length,
@@ -143,13 +158,13 @@ function svgOfCurves(runs) {
     return `<polyline fill="none" stroke="${colors[k % colors.length]}" stroke-width="1.6" points="${pts.join(' ')}"/>`;
   });
   const ticks = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((t) => `<text x="${pad.left - 6}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(1)}</text><line x1="${pad.left}" x2="${W - pad.right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/>`);
-  const legend = runs.map((r, k) => `<text x="${pad.left + 10 + k * 230}" y="22" fill="${colors[k % colors.length]}">${r.workers} worker${r.workers > 1 ? 's' : ''}: ${r.fullEvaluations.map((e) => (100 * e.accuracy).toFixed(2)).join(' → ')}% test</text>`);
+  const legend = runs.map((r, k) => `<text x="${pad.left + 10 + (k % 3) * 230}" y="${14 + 12 * Math.floor(k / 3)}" fill="${colors[k % colors.length]}">${r.workers}w seed ${r.seed}: ${r.fullEvaluations.map((e) => (100 * e.accuracy).toFixed(2)).join(' → ')}%</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 ${ticks.join('\n')}
 ${lines.join('\n')}
 ${legend.join('\n')}
-<text x="${(W + pad.left) / 2}" y="${H - 8}" text-anchor="middle">step (batch 64; training loss per batch, smoothed as on the page)</text>
+<text x="${(W + pad.left) / 2}" y="${H - 8}" text-anchor="middle">step (training loss per batch, smoothed as on the page)</text>
 </svg>
 `;
 }
@@ -166,14 +181,16 @@ async function main() {
     await p.close();
     return n;
   })();
-  const workerCounts = opts.workers ?? [...new Set([1, Math.min(cores, 4)])];
+  const workerCounts = opts.workers ?? [Math.min(cores, 4)];
   const result = { kind: 'groundup-app-bench', date: new Date().toISOString(), chromium: browser.version(), cores, cpu: os.cpus()[0]?.model, target: opts.target, runs: [] };
   try {
     for (const workers of workerCounts) {
-      log(`cnn preset from Reset to ${(100 * opts.target).toFixed(1)}% on ${workers} worker(s)…`);
-      const r = await run(context, server.url, workers, opts);
-      result.runs.push(r);
-      log(`  ${r.reached ? `${r.reached.seconds.toFixed(1)} s (step ${r.reached.step}, ${(100 * r.reached.accuracy).toFixed(2)}%)` : `not reached (${r.finalState})`}; full evaluations ${r.fullEvaluations.map((e) => `${(100 * e.accuracy).toFixed(2)}% at ${e.seconds.toFixed(1)} s`).join(', ')}; ${Math.round(r.medianImagesPerSecond)} img/s; load ${r.load.join(' ')}`);
+      for (const seed of opts.seeds) {
+        log(`cnn preset, seed ${seed}, from Reset to ${(100 * opts.target).toFixed(1)}% on ${workers} worker(s)…`);
+        const r = await run(context, server.url, workers, seed, opts);
+        result.runs.push(r);
+        log(`  ${r.reached ? `${r.reached.seconds.toFixed(1)} s (step ${r.reached.step}, ${r.reached.images} images = ${(r.reached.images / 60000).toFixed(2)} epochs, ${(100 * r.reached.accuracy).toFixed(2)}%)` : `not reached (${r.finalState})`}; full evaluations ${r.fullEvaluations.map((e) => `${(100 * e.accuracy).toFixed(2)}% at ${e.seconds.toFixed(1)} s`).join(', ')}; ${Math.round(r.medianImagesPerSecond)} img/s (${r.build}); load ${r.load.join(' ')}`);
+      }
     }
   } finally {
     await context.close().catch(() => {});
@@ -181,8 +198,31 @@ async function main() {
     await server.close();
   }
 
-  // Do the runs learn alike? Compare the smoothed loss step by step.
-  if (result.runs.length >= 2) {
+  // Per worker count: the median and the worst seed, and the two parts of
+  // the time — speed (img/s) and convergence (images to the target).
+  result.summary = workerCounts.map((workers) => {
+    const runs = result.runs.filter((r) => r.workers === workers);
+    const seconds = runs.map((r) => (r.reached ? r.reached.seconds : Infinity));
+    const images = runs.map((r) => (r.reached ? r.reached.images : Infinity));
+    return {
+      workers,
+      seeds: runs.map((r) => r.seed),
+      medianSeconds: median(seconds),
+      worstSeconds: Math.max(...seconds),
+      allReached: runs.every((r) => r.reached),
+      medianImagesToTarget: median(images),
+      medianImagesPerSecond: median(runs.map((r) => r.medianImagesPerSecond ?? 0)),
+      load: runs.map((r) => r.load[0]),
+    };
+  });
+  for (const s of result.summary) {
+    log(`${s.workers} worker(s), seeds ${s.seeds.join(', ')}: ≥ ${(100 * opts.target).toFixed(1)}% after ${s.medianSeconds.toFixed(1)} s (median; worst ${s.worstSeconds.toFixed(1)} s${s.allReached ? '' : ', NOT every seed reached it'})` +
+      ` = convergence ${Number.isFinite(s.medianImagesToTarget) ? `${s.medianImagesToTarget} images (${(s.medianImagesToTarget / 60000).toFixed(2)} epochs)` : '-'} at speed ${Math.round(s.medianImagesPerSecond)} img/s, plus evaluations; load ${s.load.join(', ')}`);
+  }
+
+  // Do the runs learn alike? With one seed on two worker counts, compare the
+  // smoothed loss step by step.
+  if (workerCounts.length === 2 && opts.seeds.length === 1) {
     const [a, b] = result.runs.map((r) => smooth(r.losses));
     const n = Math.min(a.length, b.length);
     let worst = 0;

@@ -4,10 +4,15 @@
 // one worker per backend, all in the same page and the same run.
 //
 //   node bench/browser/bench.mjs [--seconds 10] [--warmup 2] [--nets cnn,mlp]
-//        [--batches 64,500] [--backends cpu,wasm,wasm-tuned,webgl] [--workers N] [--out FILE]
+//        [--batches 64,500] [--backends cpu,wasm,wasm-tuned,webgl] [--workers N]
+//        [--build relaxed|simd128] [--out FILE]
 //
 // groundup is measured twice: in one worker, and data-parallel on N workers
-// (default: every core the browser reports) as the page trains by default.
+// (default: every core the browser reports) as the page trains by default,
+// both on the page's own release build (dist/). Every figure is also given
+// as GFLOP/s (img/s × the products' flops per image, groundup::cost) and as
+// a % of the SIMD peak (mul + add) measured in the same run, times the
+// workers used.
 //
 // The table goes to stderr; the last stdout line is the JSON result.
 
@@ -25,7 +30,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 // ---- arguments -------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { seconds: 10, warmup: 2, nets: ['cnn', 'mlp'], batches: [64, 500], backends: ['cpu', 'wasm', 'wasm-tuned', 'webgl'], workers: 0, out: null };
+  const opts = { seconds: 10, warmup: 2, nets: ['cnn', 'mlp'], batches: [64, 500], backends: ['cpu', 'wasm', 'wasm-tuned', 'webgl'], workers: 0, build: 'relaxed', out: null };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[++i];
@@ -37,11 +42,13 @@ function parseArgs(argv) {
     else if (key === '--backends') opts.backends = value.split(',').filter(Boolean);
     else if (key === '--out') opts.out = value;
     else if (key === '--workers') opts.workers = Number(value);
+    else if (key === '--build') opts.build = value;
     else throw new Error(`unknown option ${key}`);
   }
   if (!(opts.seconds > 0 && opts.warmup >= 0)) throw new Error('--seconds must be > 0 and --warmup >= 0');
   for (const n of opts.nets) if (!['cnn', 'mlp'].includes(n)) throw new Error(`--nets: unknown network ${n}`);
   for (const b of opts.backends) if (!['cpu', 'wasm', 'wasm-tuned', 'webgl'].includes(b)) throw new Error(`--backends: unknown backend ${b}`);
+  if (!['relaxed', 'simd128'].includes(opts.build)) throw new Error(`--build: relaxed or simd128, not ${opts.build}`);
   return opts;
 }
 
@@ -65,30 +72,33 @@ function fileSizes(file) {
 // ---- a static server for bench/browser, on 127.0.0.1 ------------------------
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json' };
-// Only these folders are served: the bench page, groundup's wasm, TF.js,
-// and under /app/ the page's own modules (www/js: shards.js and
-// shard-worker.js, so that data-parallel training is measured exactly as the
-// page runs it) next to the wasm under the names the page's build gives it.
-const SERVED = ['/www/', '/pkg/', '/node_modules/@tensorflow/', '/app/'];
-const APP_JS = path.join(HERE, '..', '..', 'www', 'js');
+// Only these folders are served: the bench page, TF.js, under /app/ the
+// page's release build (dist/: both wasm builds, and js/ with wasm.js,
+// shards.js and shard-worker.js, so that groundup is measured exactly as the
+// page runs it), and under /kernels/ the peak loops (bench/kernels/pkg).
+const SERVED = ['/www/', '/node_modules/@tensorflow/', '/app/', '/kernels/'];
+const DIST = path.join(HERE, '..', '..', 'dist');
+const KERNELS = path.join(HERE, '..', 'kernels', 'pkg');
 
 function fileFor(pathname) {
-  if (pathname.startsWith('/app/js/')) {
-    const file = path.join(APP_JS, path.normalize(pathname.slice('/app/js/'.length)));
-    return file.startsWith(APP_JS) ? file : null;
+  for (const [prefix, root] of [['/app/', DIST], ['/kernels/', KERNELS]]) {
+    if (!pathname.startsWith(prefix)) continue;
+    const file = path.join(root, path.normalize(pathname.slice(prefix.length)));
+    return file.startsWith(root) ? file : null;
   }
-  const aliases = { '/app/groundup-web.js': '/pkg/groundup_web.js', '/app/groundup_web_bg.wasm': '/pkg/groundup_web_bg.wasm' };
-  const file = path.join(HERE, path.normalize(aliases[pathname] ?? pathname));
+  const file = path.join(HERE, path.normalize(pathname));
   return file.startsWith(HERE) ? file : null;
 }
 
-function startServer() {
+/** With `hideRelaxed`, the relaxed build answers 404 and every worker runs simd128. */
+function startServer({ hideRelaxed = false } = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     requests.push(pathname);
     const file = fileFor(pathname);
-    if (!SERVED.some((p) => pathname.startsWith(p)) || !file || !existsSync(file) || !statSync(file).isFile()) {
+    const hidden = hideRelaxed && pathname.startsWith('/app/groundup-web-relaxed');
+    if (hidden || !SERVED.some((p) => pathname.startsWith(p)) || !file || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found\n');
       return;
@@ -154,8 +164,8 @@ async function rendererRss(browserCdp) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  for (const f of ['pkg/groundup_web.js', 'pkg/groundup_web_bg.wasm', 'node_modules/@tensorflow/tfjs/package.json']) {
-    if (!existsSync(path.join(HERE, f))) throw new Error(`bench/browser/${f} is missing: run bash bench/browser/run.sh`);
+  for (const f of ['../../dist/groundup-web_bg.wasm', '../../dist/groundup-web-relaxed_bg.wasm', '../kernels/pkg/simd128/groundup_web.js', 'node_modules/@tensorflow/tfjs/package.json']) {
+    if (!existsSync(path.join(HERE, f))) throw new Error(`${path.relative(path.join(HERE, '../..'), path.join(HERE, f))} is missing: run bash bench/browser/run.sh`);
   }
   const tfjsVersion = JSON.parse(readFileSync(path.join(HERE, 'node_modules/@tensorflow/tfjs/package.json'), 'utf8')).version;
   const tfjsWasmVersion = JSON.parse(readFileSync(path.join(HERE, 'node_modules/@tensorflow/tfjs-backend-wasm/package.json'), 'utf8')).version;
@@ -163,7 +173,7 @@ async function main() {
   const loadStart = loadavg();
   log(`load at start: ${loadStart.join(' ')}  (${os.cpus().length} cores)`);
 
-  const server = await startServer();
+  const server = await startServer({ hideRelaxed: opts.build === 'simd128' });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -193,8 +203,13 @@ async function main() {
     await page.waitForFunction(() => window.bench);
     const call = (name, cmd, args) => page.evaluate(([n, c, a]) => window.bench.call(n, c, a), [name, cmd, args]);
 
+    // The reference: the single-thread SIMD peak, at the start and the end of
+    // the run (the best of the two is used: the least disturbed).
+    await page.evaluate(() => window.bench.start('peak', 'peak-worker.js', { type: 'module' }));
+    const peaks = [await call('peak', 'peak', { ms: 600 })];
     await page.evaluate(() => window.bench.start('groundup', 'groundup-worker.js', { type: 'module' }));
     result.groundupWorker = await call('groundup', 'info');
+    log(`groundup runs the ${result.groundupWorker.build} build; SIMD peak at start: mul+add ${peaks[0].mulAdd.gflops.toFixed(1)}, FMA ${peaks[0].fma.gflops.toFixed(1)} GFLOP/s`);
     // groundup on every core: the same worker with shard workers (www/js/shards.js).
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     result.groundupWorkers = Math.min(cores, opts.workers || cores);
@@ -276,6 +291,7 @@ async function main() {
           if (stats.numTensors !== undefined) out.numTensors = { afterSetup: c.setup.numTensors, afterTraining: stats.numTensors }; // TF.js leak check
           if (c.setup.params) out.params = c.setup.params;
           if (c.setup.spec) out.spec = c.setup.spec;
+          if (c.setup.flopsPerImage) row.flopsPerImage = c.setup.flopsPerImage;
           if (c.setup.settings) out.settings = c.setup.settings;
           if (c.worker === 'groundup') row.groundup = out;
           else if (c.worker === 'groundup-all') row.groundupAll = { ...out, workers: c.workers };
@@ -285,6 +301,12 @@ async function main() {
         result.training.push(row);
       }
     }
+
+    peaks.push(await call('peak', 'peak', { ms: 600 }));
+    await page.evaluate(() => window.bench.stop('peak'));
+    const best = (kind) => Math.max(...peaks.map((p) => p[kind].gflops));
+    result.peak = { mulAddGflops: best('mulAdd'), fmaGflops: best('fma'), readings: peaks };
+    addFlops(result);
 
     // TF.js workers are done: free their memory before the memory measurement.
     for (const backend of opts.backends) await page.evaluate((n) => window.bench.stop(n), `tfjs-${backend}`);
@@ -347,13 +369,12 @@ async function main() {
     await server.close();
   }
 
-  // Sizes: what a browser downloads.
+  // Sizes: what a browser downloads (one of the two builds).
   const tf = (p) => path.join(HERE, 'node_modules/@tensorflow', p);
   result.sizes = {
-    groundupWasm: fileSizes(path.join(HERE, 'pkg/groundup_web_bg.wasm')),
-    groundupWasmBeforeWasmOpt: fileSizes(path.join(HERE, 'pkg/raw/groundup_web_bg.wasm')),
-    groundupGlueJs: fileSizes(path.join(HERE, 'pkg/groundup_web.js')),
-    wasmOpt: existsSync(path.join(HERE, 'pkg/optimized-from')) && readFileSync(path.join(HERE, 'pkg/optimized-from'), 'utf8').trim() !== 'none' ? '-O3' : 'none',
+    groundupWasm: fileSizes(path.join(DIST, 'groundup-web_bg.wasm')),
+    groundupRelaxedWasm: fileSizes(path.join(DIST, 'groundup-web-relaxed_bg.wasm')),
+    groundupGlueJs: fileSizes(path.join(DIST, 'groundup-web.js')),
     tfjsJs: fileSizes(tf('tfjs/dist/tf.es2017.min.js')),
     tfjsWasmBackendJs: fileSizes(tf('tfjs-backend-wasm/dist/tf-backend-wasm.es2017.min.js')),
     tfjsWasmSimd: fileSizes(tf('tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')),
@@ -375,6 +396,42 @@ async function main() {
   if (external.length) {
     log(`ERROR: requests left localhost: ${external.join(', ')}`);
     process.exitCode = 1;
+  }
+}
+
+/**
+ * Adds `gflops` and `percentOfPeak` to every measured contestant: img/s ×
+ * the products' flops per image (the same network on both sides), against
+ * the run's mul+add peak times the workers it used.
+ */
+function addFlops(r) {
+  for (const row of r.training) {
+    if (!row.flopsPerImage) continue;
+    const add = (x, workers) => {
+      if (!x || x.error) return;
+      x.gflops = (x.imagesPerSecond * row.flopsPerImage) / 1e9;
+      x.percentOfPeak = (100 * x.gflops) / (r.peak.mulAddGflops * workers);
+    };
+    add(row.groundup, 1);
+    add(row.groundupAll, row.groundupAll?.workers ?? 1);
+    for (const t of Object.values(row.tfjs)) add(t, 1);
+  }
+}
+
+function printFlopsTable(r, opts) {
+  const pad = (s, n) => String(s).padStart(n);
+  const cell = (x) => (x?.gflops !== undefined ? `${x.gflops.toFixed(1)} (${x.percentOfPeak.toFixed(0)}%)` : '-');
+  const all = r.groundupWorkers > 1;
+  log('');
+  log(`GFLOP/s (% of peak): img/s × the products' flops per training image (groundup::cost; forward, ∂W, ∂X);`);
+  log(`peak = this run's single-thread SIMD mul+add peak, ${r.peak.mulAddGflops.toFixed(1)} GFLOP/s per worker (relaxed FMA: ${r.peak.fmaGflops.toFixed(1)}), × the workers used`);
+  let head = `${'network'.padEnd(8)}${pad('batch', 6)}${pad('MFLOP/img', 10)}${pad('groundup', 14)}${all ? pad(`×${r.groundupWorkers} workers`, 14) : ''}`;
+  for (const b of opts.backends) head += pad(`tfjs-${b}`, 17);
+  log(head);
+  for (const row of r.training) {
+    let line = `${row.network.padEnd(8)}${pad(row.batch, 6)}${pad(row.flopsPerImage ? (row.flopsPerImage / 1e6).toFixed(2) : '-', 10)}${pad(cell(row.groundup), 14)}${all ? pad(cell(row.groundupAll), 14) : ''}`;
+    for (const b of opts.backends) line += pad(cell(row.tfjs[b]), 17);
+    log(line);
   }
 }
 
@@ -409,6 +466,8 @@ function printTable(r, opts) {
   log(all ? `ratio = groundup / TF.js, in one worker and on ${r.groundupWorkers} workers (above 1: groundup is faster).` : 'ratio = groundup / TF.js (above 1: groundup is faster).');
   log('cnn = conv 8@5x5 same, leaky ReLU 0.01, pool 2, conv 16@5x5 same, leaky ReLU, pool 2, dense 784->10 (groundup preset `cnn`);');
   log('mlp = 784-625-625-10 sigmoid (groundup `Trainer.fromSpec`, with the paper-mlp settings).');
+  log(`groundup: the page's release build (dist/), ${r.groundupWorker?.build} (the build a worker picks: relaxed SIMD where the engine has it).`);
+  if (r.peak) printFlopsTable(r, opts);
   for (const b of backends) {
     const info = r.backends[b];
     if (!info?.available) log(`tfjs-${b}: unavailable (${info?.detail || 'tf.setBackend returned false'})`);
@@ -437,7 +496,7 @@ function printTable(r, opts) {
       ` ${mb(m.csvBytes)} of CSV parsed by addChunk in ${(m.addChunkMs / 1000).toFixed(2)} s   load ${m.load[0]}`);
   }
   const s = r.sizes;
-  log(`size: groundup_web_bg.wasm ${kb(s.groundupWasm.bytes)}, gzip -9 ${kb(s.groundupWasm.gzipBytes)} (wasm-opt ${s.wasmOpt}; before wasm-opt ${kb(s.groundupWasmBeforeWasmOpt.bytes)}, gzip ${kb(s.groundupWasmBeforeWasmOpt.gzipBytes)}); glue JS gzip ${kb(s.groundupGlueJs.gzipBytes)}`);
+  log(`size: groundup-web_bg.wasm ${kb(s.groundupWasm.bytes)}, gzip -9 ${kb(s.groundupWasm.gzipBytes)}; relaxed build ${kb(s.groundupRelaxedWasm.bytes)}, gzip ${kb(s.groundupRelaxedWasm.gzipBytes)} (a browser downloads one); glue JS gzip ${kb(s.groundupGlueJs.gzipBytes)}`);
   log(`      TF.js for comparison, gzip -9: tf.es2017.min.js ${kb(s.tfjsJs.gzipBytes)}, tf-backend-wasm.es2017.min.js ${kb(s.tfjsWasmBackendJs.gzipBytes)}, tfjs-backend-wasm-simd.wasm ${kb(s.tfjsWasmSimd.gzipBytes)}`);
   log(`load: start ${r.load.start.join(' ')}, end ${r.load.end.join(' ')} (1/5/15-min, ${r.cores} cores)   total ${r.seconds.toFixed(0)} s`);
   log(`requests: ${r.requests.served} served from 127.0.0.1, ${r.requests.external.length} elsewhere`);

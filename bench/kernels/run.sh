@@ -8,7 +8,7 @@
 # (+simd128,+relaxed-simd: matrixmultiply's kernel then uses relaxed_madd;
 # kernels::gemm's does not, it uses f32x4.mul + f32x4.add).
 #
-# Usage: bash bench/kernels/run.sh [--ms 600] [--rounds 2] [--builds simd128,relaxed] [--blockings "KC,MC,NC;…"]
+# Usage: bash bench/kernels/run.sh [--ms 600] [--rounds 2] [--builds simd128,relaxed] [--blockings "KC,MC,NC;…"] [--build-only]
 # Output: tables on stderr, one JSON object on the last stdout line, and
 # target/bench/kernels.json. See bench/README.md ("Kernel microbenchmark").
 #
@@ -22,9 +22,15 @@ say() { echo "==> $*" >&2; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
 builds="simd128,relaxed"
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-    if [ "${args[$i]}" = "--builds" ] && [ $((i + 1)) -lt ${#args[@]} ]; then builds="${args[$((i + 1))]}"; fi
+build_only=0
+args=()
+for ((i = 1; i <= $#; i++)); do
+    # --build-only: build pkg/<build>/ and stop (bench/browser/run.sh uses
+    # the simd128 build's peak loops).
+    if [ "${!i}" = "--build-only" ]; then build_only=1; continue; fi
+    args+=("${!i}")
+    j=$((i + 1))
+    if [ "${!i}" = "--builds" ] && [ $j -le $# ]; then builds="${!j}"; fi
 done
 
 if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
@@ -81,5 +87,6 @@ build() {
 case ",$builds," in *,simd128,*) build simd128 "" ;; esac
 case ",$builds," in *,relaxed,*) build relaxed "-C target-feature=+simd128,+relaxed-simd" ;; esac
 
+[ "$build_only" = 1 ] && exit 0
 mkdir -p "$repo_root/target/bench"
-node "$here/bench.mjs" --out "$repo_root/target/bench/kernels.json" "$@"
+node "$here/bench.mjs" --out "$repo_root/target/bench/kernels.json" "${args[@]}"

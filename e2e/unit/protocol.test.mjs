@@ -24,7 +24,7 @@ test('shard messages carry typed arrays and go one way each', () => {
   assert.equal(check(message('shard', shard), TO_SHARD_WORKER).id, 1);
   assert.throws(() => message('shard', { ...shard, weights: [0, 0, 0] }), /weights should be f32array/);
   assert.throws(() => check(message('shard', shard), FROM_SHARD_WORKER), /goes to-shard-worker, not from-shard-worker/);
-  const answer = { id: 1, gradients: new Float32Array(3), examples: 1, loss: 2.3, correct: 0 };
+  const answer = { id: 1, gradients: new Float32Array(3), examples: 1, loss: 2.3, correct: 0, ms: 4.5 };
   assert.equal(check(message('shardGradients', answer), FROM_SHARD_WORKER).examples, 1);
   assert.throws(() => message('shardGradients', { ...answer, examples: 0.5 }), /examples should be integer/);
   assert.throws(() => message('setWorkers', {}), /needs field `count`/);

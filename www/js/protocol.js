@@ -337,8 +337,8 @@ export const MESSAGES = {
   },
   shardGradients: {
     dir: FROM_SHARD_WORKER,
-    doc: 'Shard #id done: flat gradient sums, and the examples, Σ loss and correct answers they cover.',
-    fields: { id: 'integer', gradients: 'f32array', examples: 'integer', loss: 'number', correct: 'integer' },
+    doc: 'Shard #id done: flat gradient sums, and the examples, Σ loss and correct answers they cover; `ms`: the wall time it took (shards.js sizes the next shards by each worker\'s speed).',
+    fields: { id: 'integer', gradients: 'f32array', examples: 'integer', loss: 'number', correct: 'integer', ms: 'number' },
   },
   shardEvaluation: {
     dir: FROM_SHARD_WORKER,

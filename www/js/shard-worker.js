@@ -19,8 +19,10 @@ const handlers = {
   },
   shard({ id, weights, images, labels }) {
     if (!network) throw new Error('no model yet (shardModel comes first)');
+    const started = performance.now();
     const out = network.gradients(weights, images, labels);
-    post('shardGradients', { id, gradients: out.gradients, examples: out.examples, loss: out.loss, correct: out.correct }, [out.gradients.buffer]);
+    const ms = performance.now() - started;
+    post('shardGradients', { id, gradients: out.gradients, examples: out.examples, loss: out.loss, correct: out.correct, ms }, [out.gradients.buffer]);
   },
   evaluateShard({ id, weights, images, labels }) {
     if (!network) throw new Error('no model yet (shardModel comes first)');

@@ -10,6 +10,12 @@
 // training means the same; only f32 rounding differs (bench/browser shows
 // both loss curves).
 //
+// Shards are sized by speed: each worker's images per ms, measured on its
+// last shards (its own clock, so a fast shard worker is not taken for as
+// slow as the training worker it waited for), smoothed. A core that
+// something else keeps busy then gets a smaller shard instead of holding up
+// every step (the session splits by these shares: `beginBatch(parts, shares)`).
+//
 // A shard worker that fails, dies or does not answer within SHARD_TIMEOUT_MS
 // is dropped, and its shard computed here instead: the step still completes,
 // on fewer workers. Messages: protocol.js.
@@ -28,11 +34,21 @@ const MIN_SHARD = 8;
 // weights, all dense) thus shares only batches of ≥ 2×111; a CNN's
 // convolutions do far more work per weight, and its 11k weights travel free.
 const WEIGHTS_PER_SHARD_IMAGE = 8000;
+// How much each new measurement of a worker's speed counts.
+const SPEED_SMOOTHING = 0.3;
+
+/** `old` moved toward a new speed of `examples` images in `ms`. */
+function smoothed(old, examples, ms) {
+  if (!(examples > 0 && ms > 0)) return old;
+  const now = examples / ms;
+  return old > 0 ? old + SPEED_SMOOTHING * (now - old) : now;
+}
 
 class ShardWorkerHandle {
   constructor(url, onDead) {
     this.worker = new Worker(url, { type: 'module' });
     this.spec = null; // the architecture it has built
+    this.speed = 0; // images per ms on its last shards (0: not measured yet)
     this.waiting = new Map(); // shard id → {resolve, timer}
     this.alive = true;
     this.onDead = onDead;
@@ -48,6 +64,7 @@ class ShardWorkerHandle {
         if (data.type === 'shardReady') {
           resolve(true);
         } else if (data.type === 'shardGradients') {
+          this.speed = smoothed(this.speed, data.examples, data.ms);
           this.settle(data.id, { gradients: data.gradients, sums: { examples: data.examples, loss: data.loss, correct: data.correct } });
         } else if (data.type === 'shardEvaluation') {
           this.settle(data.id, { sums: data.sums });
@@ -116,6 +133,7 @@ export class ShardPool {
    */
   constructor(count, url, onLost = () => {}) {
     this.nextId = 1;
+    this.speed = 0; // this worker's images per ms on its own shards
     this.helpers = [];
     for (let i = 1; i < count; i++) {
       const handle = new ShardWorkerHandle(url, (reason) => onLost(reason));
@@ -144,12 +162,16 @@ export class ShardPool {
     const live = this.helpers.filter((h) => h.alive);
     const minShard = Math.max(MIN_SHARD, Math.ceil(trainer.weightCount / WEIGHTS_PER_SHARD_IMAGE));
     const parts = Math.max(1, Math.min(live.length + 1, Math.floor(batchSize / minShard)));
-    const plan = trainer.beginBatch(parts);
+    // By speed once every worker's is known; equal shards until then.
+    const speeds = [this.speed, ...live.slice(0, parts - 1).map((h) => h.speed)];
+    const plan = trainer.beginBatch(parts, parts > 1 && speeds.every((v) => v > 0) ? Float64Array.from(speeds) : undefined);
     if (plan === null) return null;
     const spec = trainer.spec();
     // A copy of the weights for each shard worker, handed over without another copy.
     const answers = plan.shards.map((shard, i) => live[i].compute('shard', this.nextId++, spec, trainer.weights(), shard));
-    trainer.accumulateShard(0);
+    const started = performance.now();
+    const own = trainer.accumulateShard(0);
+    this.speed = smoothed(this.speed, own.examples, performance.now() - started);
     const results = await Promise.all(answers);
     if (!stillWanted()) {
       return null;

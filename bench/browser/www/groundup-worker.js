@@ -1,14 +1,18 @@
-// groundup's wasm Trainer in a dedicated module worker, as the page runs it.
+// groundup's wasm Trainer in a dedicated module worker, as the page runs it:
+// the page's own build from dist/ (served under /app/), loaded by the page's
+// own js/wasm.js, which picks the relaxed-SIMD build where the engine has it
+// (bench.mjs --build simd128 hides that build, so every worker falls back).
 // Commands (see rpc.js): info, setup, warmup, window, stats, predict,
 // evaluate, memory, free.
 
-import init, { Trainer } from '../pkg/groundup_web.js';
+import { loadWasm } from '../app/js/wasm.js';
 // The page's own data-parallel training (served from www/js by bench.mjs).
 import { ShardPool } from '../app/js/shards.js';
 import { serve, runFor, median } from './rpc.js';
 import { images, csv } from './synthetic.js';
 
-const wasm = await init();
+const wasm = await loadWasm();
+const { Trainer } = wasm;
 let trainer = null;
 let trainerNet = null;
 let pool = null; // shard workers, when set up with workers > 1
@@ -53,7 +57,7 @@ async function trainOne() {
 
 const handlers = {
   info() {
-    return { memoryBytes: memoryBytes(), presets: Trainer.presetNames() };
+    return { memoryBytes: memoryBytes(), presets: Trainer.presetNames(), build: wasm.build };
   },
 
   /**
@@ -80,9 +84,14 @@ const handlers = {
     trainer.reset();
     const t0 = performance.now();
     const added = trainer.addChunk('train', 'synthetic-train.csv', csv(images(rows, seed)), rows);
+    const spec = JSON.parse(trainer.spec());
+    // The products one training image costs (groundup::cost), for GFLOP/s.
+    const described = wasm.describeLayers(spec.layers, spec.objective);
+    if (!described.ok) throw new Error(`describeLayers: ${described.error.message}`);
     return {
       net,
-      spec: JSON.parse(trainer.spec()),
+      spec,
+      flopsPerImage: described.description.trainingFlopsPerImage,
       settings: trainer.settings(),
       workers: pool ? pool.size : 1,
       rows: added,

@@ -121,12 +121,17 @@ impl WebTrainer {
         Ok(step_report_to_js(&report))
     }
 
-    /// Starts one data-parallel step split into `parts` shards: `{epoch,
-    /// shards}` with the images and labels of shards 1.. for other
-    /// workers; `null` when the epochs are done. See `www/js/shards.js`.
+    /// Starts one data-parallel step split into `parts` equal shards, or by
+    /// `shares` (one positive number per shard) if given: `{epoch, shards}`
+    /// with the images and labels of shards 1.. for other workers; `null`
+    /// when the epochs are done. See `www/js/shards.js`.
     #[wasm_bindgen(js_name = beginBatch)]
-    pub fn begin_batch(&mut self, parts: usize) -> Result<JsValue, JsValue> {
-        Ok(match self.session.begin_batch(parts).map_err(js_error)? {
+    pub fn begin_batch(&mut self, parts: usize, shares: Option<Vec<f64>>) -> Result<JsValue, JsValue> {
+        let plan = match shares {
+            Some(shares) => self.session.begin_batch_shared(&shares),
+            None => self.session.begin_batch(parts),
+        };
+        Ok(match plan.map_err(js_error)? {
             Some(plan) => to_js(&BatchPlan {
                 epoch: plan.epoch,
                 shards: plan.shards.into_iter().map(Images::from).collect(),

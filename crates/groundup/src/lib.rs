@@ -24,8 +24,8 @@
 //! ```
 
 pub mod arch;
-pub mod data;
 pub mod cost;
+pub mod data;
 mod error;
 pub mod gradcheck;
 mod init;

@@ -353,3 +353,45 @@ fn a_run_resumed_from_its_exported_weights_carries_on_where_it_stood() {
     assert_eq!(ErrorReport::from(&refused).field.as_deref(), Some("learning_rate"));
     assert_eq!(before, (resumed.weights(), resumed.step(), resumed.settings()));
 }
+
+#[test]
+fn uneven_shares_split_the_batch_by_share_and_train_as_one_worker_would() {
+    use groundup::train::session::shard_sizes;
+    // The sizes: add up, within one image of the share, never empty.
+    for batch in [1usize, 2, 7, 64, 500] {
+        for shares in
+            [vec![1.0], vec![1.0, 1.0], vec![3.0, 1.0], vec![0.01, 5.0, 2.5], vec![1e9, 1.0, 1.0, 1.0]]
+        {
+            let sizes = shard_sizes(batch, &shares);
+            assert_eq!(sizes.iter().sum::<usize>(), batch, "{batch} {shares:?}");
+            assert_eq!(sizes.len(), shares.len().min(batch));
+            assert!(sizes.iter().all(|&s| s > 0), "{batch} {shares:?}: {sizes:?}");
+        }
+    }
+    assert_eq!(shard_sizes(100, &[3.0, 1.0]), [75, 25]);
+    // A session split 3:1 takes the same steps as the whole batch.
+    let mut whole = session("cnn", |c| c.shift = 0);
+    let mut sharded = session("cnn", |c| c.shift = 0);
+    let mut helper =
+        Network::new(whole.network().spec(), &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(9)).unwrap();
+    for _ in 0..4 {
+        let a = whole.train_steps(1).unwrap();
+        let plan = sharded.begin_batch_shared(&[3.0, 1.0]).unwrap().unwrap();
+        assert_eq!(plan.shards.len(), 1);
+        assert_eq!(plan.shards[0].len(), sharded.config().batch_size / 4);
+        sharded.accumulate_shard(0).unwrap();
+        helper.load_flat_values(&sharded.weights()).unwrap();
+        helper.zero_grad();
+        let (x, labels) = plan.shards[0].all();
+        let sums = accumulate_gradients(&mut helper, x, &labels);
+        sharded.add_shard_gradients(&helper.flat_grads(), sums).unwrap();
+        let b = sharded.finish_batch().unwrap();
+        assert!((a.batches[0].loss - b.batches[0].loss).abs() <= 1e-4 * a.batches[0].loss.abs().max(1.0));
+    }
+    assert!(relative_distance(&whole.weights(), &sharded.weights()) < 1e-4);
+    // Shares that are not positive numbers are refused, naming the field.
+    for bad in [vec![], vec![1.0, 0.0], vec![f64::NAN], vec![1.0, -2.0], vec![1.0; 65]] {
+        let e = sharded.begin_batch_shared(&bad).err().expect("refused");
+        assert!(matches!(&e, Error::Config(c) if c.field == "shares" || c.field == "parts"), "{e:?}");
+    }
+}

@@ -351,7 +351,7 @@ fn bytes(value: &JsValue, name: &str) -> Vec<u8> {
 /// A data-parallel step as www/js/shards.js takes it: shard 0 here, shard 1
 /// in a `ShardWorker` with the trainer's weights, then `finishBatch`.
 fn two_worker_step(t: &mut WebTrainer) -> Report {
-    let plan = t.begin_batch(2).map_err(message).expect("beginBatch");
+    let plan = t.begin_batch(2, None).map_err(message).expect("beginBatch");
     let shard = js_sys::Array::from(&field(&plan, "shards")).get(0);
     let mut helper = ShardWorker::new(&t.spec()).map_err(message).expect("shard worker");
     let out = helper
@@ -389,9 +389,17 @@ pub fn shard_misuse_is_refused_and_changes_nothing() {
     let mut t = loaded("cnn");
     let e = message(t.finish_batch().expect_err("nothing begun"));
     assert!(e.contains("no batch is in progress"), "{e}");
-    let e = message(t.begin_batch(0).expect_err("zero parts"));
+    let e = message(t.begin_batch(0, None).expect_err("zero parts"));
     assert!(e.contains("at least 1"), "{e}");
-    t.begin_batch(2).map_err(message).expect("beginBatch");
+    let e = message(t.begin_batch(2, Some(vec![1.0, f64::NAN])).expect_err("a NaN share"));
+    assert!(e.contains("positive number"), "{e}");
+    // Shares 3:1 of the batch: the other worker's shard is a quarter of it.
+    let plan = t.begin_batch(2, Some(vec![3.0, 1.0])).map_err(message).expect("beginBatch by shares");
+    let shard = js_sys::Array::from(&field(&plan, "shards")).get(0);
+    let batch = t.settings();
+    let batch = field(&batch, "batchSize").as_f64().expect("batchSize") as usize;
+    assert_eq!(bytes(&shard, "labels").len(), batch / 4);
+    t.begin_batch(2, None).map_err(message).expect("beginBatch");
     let sums = js_object(&serde_json::json!({"examples": 32, "loss": 70.0, "correct": 3})).unwrap();
     let e = message(t.add_shard_gradients(&[0.0; 5], sums).expect_err("wrong length"));
     assert!(e.contains("5 values for a network of"), "{e}");

@@ -61,6 +61,7 @@ mod training;
 
 pub use own_data::OwnDataView;
 use own_data::OwnState;
+pub use training::{shard_sizes, MAX_PARTS};
 
 /// A manifest promising more rows than this gets no room reserved up front
 /// (196 MB of pixels; MNIST has 70,000 rows): a corrupt manifest must not

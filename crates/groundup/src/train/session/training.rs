@@ -49,14 +49,26 @@ impl Session {
         if parts == 0 {
             return Err(ConfigError::new("parts", "a batch splits into at least 1 part").into());
         }
+        self.begin_batch_shared(&vec![1.0; parts.min(MAX_PARTS)])
+    }
+
+    /// As [`begin_batch`](Self::begin_batch), with shard i's size
+    /// proportional to `shares[i]` (see [`shard_sizes`]): a worker that has
+    /// been computing twice as fast gets twice the images, so that no worker
+    /// waits for a slow one (a core busy with something else).
+    pub fn begin_batch_shared(&mut self, shares: &[f64]) -> Result<Option<ShardPlan>, Error> {
+        check_shares(shares)?;
         self.abandon_batch();
         let Some((epoch, indices)) = self.next_batch()? else { return Ok(None) };
-        let per_shard = indices.len().div_ceil(parts).max(1);
         // Shifted (if configured) once, here, so every shard sees the batch one worker would.
         let batch = self.config.training_batch(&self.train, &indices, self.trainer.rng());
-        let mut shards: Vec<Dataset> = (0..indices.len())
-            .step_by(per_shard)
-            .map(|start| batch.subset(&(start..(start + per_shard).min(indices.len())).collect::<Vec<_>>()))
+        let mut start = 0;
+        let mut shards: Vec<Dataset> = shard_sizes(indices.len(), shares)
+            .into_iter()
+            .map(|size| {
+                start += size;
+                batch.subset(&(start - size..start).collect::<Vec<_>>())
+            })
             .collect();
         let others = shards.split_off(1.min(shards.len()));
         self.trainer.begin_step();
@@ -124,4 +136,63 @@ impl Session {
     pub fn learning_rate(&self) -> f64 {
         self.trainer.learning_rate()
     }
+}
+
+/// The most shards a batch splits into: more workers than that would spend
+/// their time on messages.
+pub const MAX_PARTS: usize = 64;
+
+fn check_shares(shares: &[f64]) -> Result<(), ConfigError> {
+    if shares.is_empty() || shares.len() > MAX_PARTS {
+        return Err(ConfigError::new(
+            "parts",
+            format!("a batch splits into 1 to {MAX_PARTS} parts, not {}", shares.len()),
+        ));
+    }
+    if let Some(bad) = shares.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+        return Err(ConfigError::new(
+            "shares",
+            format!("a shard's share must be a positive number, not {bad}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Splits `batch` images into shards proportional to `shares` (positive,
+/// finite): each gets the floor of its exact share, and the images left over
+/// go to the largest remainders, so the sizes add up to `batch` and each is
+/// within one image of its share. Every shard gets at least one image while
+/// there are enough (taken from the largest); with fewer images than shares,
+/// the first `batch` shards get one each. Shards of size 0 are left out.
+///
+/// ```
+/// use groundup::train::session::shard_sizes;
+/// assert_eq!(shard_sizes(64, &[1.0, 1.0]), [32, 32]);
+/// assert_eq!(shard_sizes(64, &[1.0, 1.0, 1.0]), [22, 21, 21]);
+/// assert_eq!(shard_sizes(64, &[3.0, 1.0]), [48, 16]);
+/// assert_eq!(shard_sizes(10, &[1000.0, 1.0]), [9, 1]);
+/// assert_eq!(shard_sizes(2, &[1.0, 1.0, 1.0]), [1, 1]);
+/// ```
+pub fn shard_sizes(batch: usize, shares: &[f64]) -> Vec<usize> {
+    let parts = shares.len().min(batch);
+    if parts == 0 {
+        return Vec::new();
+    }
+    let shares = &shares[..parts];
+    let total: f64 = shares.iter().sum();
+    let exact: Vec<f64> = shares.iter().map(|s| batch as f64 * s / total).collect();
+    let mut sizes: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..parts).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    let assigned: usize = sizes.iter().sum();
+    for &i in order.iter().cycle().take(batch.saturating_sub(assigned)) {
+        sizes[i] += 1;
+    }
+    // No empty shard while there are images to spare: one from the largest.
+    while let Some(empty) = sizes.iter().position(|&s| s == 0) {
+        let largest = (0..parts).max_by_key(|&i| sizes[i]).expect("parts ≥ 1");
+        sizes[largest] -= 1;
+        sizes[empty] += 1;
+    }
+    sizes
 }
