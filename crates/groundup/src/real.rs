@@ -12,6 +12,8 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, LinalgScalar, ScalarOperand};
 use num_traits::{Float, FromPrimitive, ToPrimitive};
 
+use crate::kernels::conv::{ConvKernels, Im2colConv};
+
 /// `f32` or `f64`.
 pub trait Real:
     Float
@@ -61,6 +63,13 @@ pub trait Real:
     fn mat_mul(a: ArrayView2<Self>, b: ArrayView2<Self>) -> Array2<Self> {
         a.dot(&b)
     }
+
+    /// How [`crate::layers::Conv2d`] computes: by default im2col and matrix
+    /// products ([`crate::kernels::conv::Im2colConv`]), the only path for
+    /// f64, which gradient checks use.
+    fn conv2d_kernels() -> &'static dyn ConvKernels<Self> {
+        &Im2colConv
+    }
 }
 
 impl Real for f32 {
@@ -89,6 +98,13 @@ impl Real for f32 {
         let mut c = Array2::zeros((a.nrows(), b.ncols())); // (M, N)
         crate::kernels::gemm::sgemm(1.0, a, b, 0.0, &mut c.view_mut());
         c
+    }
+
+    /// In wasm, f32 convolves directly ([`crate::kernels::conv_direct`]):
+    /// no im2col columns, register tiles over channels.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    fn conv2d_kernels() -> &'static dyn ConvKernels<f32> {
+        &crate::kernels::conv_direct::DirectConv
     }
 }
 impl Real for f64 {}
