@@ -11,7 +11,7 @@
 //! [`Real::conv2d_kernels`] (see [`crate::kernels::conv`]):
 //!
 //! ```text
-//! im2col (f64, and f32 natively)       direct (f32 in wasm)
+//! im2col (f64: gradient checks)       direct (f32: training)
 //! forward   Y  = W · cols              y[pos,o] = Σ x_pad[pos+tap]·W[tap,o]
 //! backward  ∂W += δ · colsᵀ   eq. 11   ∂W[tap,o] += Σ_pos x_pad[pos+tap]·δ[pos,o]
 //!           ∂X = col2im(Wᵀ·δ) eq. 14   ∂X = δ_pad correlated with rotated W

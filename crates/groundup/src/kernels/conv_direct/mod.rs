@@ -29,8 +29,14 @@
 //! a row's last positions take a smaller T.
 //!
 //! In wasm the lanes are `v128` ([`wasm`]); natively the same loops run on
-//! `[f32; 4]` ([`portable`]) — tested natively, but natively `Conv2d`
-//! keeps the im2col path (see `Real::conv2d_kernels` for the measurement).
+//! `[f32; 4]` ([`portable`]), which LLVM compiles to SSE: natively this
+//! still matches or beats im2col + `matrixmultiply`'s AVX2 products (the
+//! measurement is beside `Real::conv2d_kernels`), so both targets use it.
+//!
+//! ∂W is computed image by image: one image's padded input and δ (conv2:
+//! 10 KB + 12 KB) stay in L1 while every tile of ∂W passes over them; over
+//! the whole batch at once (~1.5 MB, past L2) the same tiles ran at 6.4
+//! instead of 10–14 GFLOP/s (bench/kernels `conv_breakdown`, one run each).
 
 mod layout;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -179,8 +185,8 @@ pub fn delta_channels_last(dy: &[f32], d: ConvDims, dst: &mut Vec<f32>) {
 /// chunked rows `rows`.
 pub fn grad_w_tiles(d: ConvDims, padded: &[f32], delta: &[f32], rows: &mut Vec<f32>, dw: &mut [f32]) {
     let (ho, wo) = d.out_hw();
-    let at = Positions { n: d.n, ho, wo, hp: d.h + 2 * d.pad, row: (d.w + 2 * d.pad) * d.c, c: d.c };
-    grad_weights(at, d.k, d.o, padded, delta, rows);
+    let at = Positions { ho, wo, row: (d.w + 2 * d.pad) * d.c, c: d.c };
+    grad_weights(at, d.n, d.k, d.o, padded, delta, rows);
     layout::add_unpacked(rows, (d.o, d.c, d.k), dw);
 }
 
@@ -280,17 +286,19 @@ fn correlate_chunk<const OV: usize, const T: usize>(
 }
 
 /// ∂W rows `(i·k + j)·C + c`, chunked over the `o` filters, of `x` (the
-/// padded input) against `delta` (δ chunked channels-last) into `dw`.
-fn grad_weights(at: Positions, k: usize, o: usize, x: &[f32], delta: &[f32], dw: &mut Vec<f32>) {
+/// padded input of `n` images) against `delta` (δ chunked channels-last)
+/// into `dw`.
+fn grad_weights(at: Positions, n: usize, k: usize, o: usize, x: &[f32], delta: &[f32], dw: &mut Vec<f32>) {
     let rows = k * k * at.c;
-    let positions = at.n * at.ho * at.wo;
+    let positions = at.ho * at.wo;
     dw.clear();
     dw.resize(chunked_len(rows, o), 0.0);
-    if positions == 0 {
+    if positions * n == 0 {
         return; // no output position: ∂W gets nothing
     }
+    let image_len = x.len() / n;
     for (o0, _, width) in chunks(o) {
-        let delta = &delta[positions * o0..][..positions * width];
+        let delta = &delta[n * positions * o0..][..n * positions * width];
         let dw = &mut dw[rows * o0..][..rows * width];
         let run = match width / 4 {
             1 => grad_w_chunk::<1, 4>,
@@ -298,11 +306,14 @@ fn grad_weights(at: Positions, k: usize, o: usize, x: &[f32], delta: &[f32], dw:
             3 => grad_w_chunk::<3, 2>,
             _ => grad_w_chunk::<4, 2>,
         };
-        run(at, k, x, delta, dw);
+        // Image by image: each image's x and δ stay in L1 across all tiles.
+        for (image, d) in x.chunks_exact(image_len).zip(delta.chunks_exact(positions * width)) {
+            run(at, k, image, d, dw);
+        }
     }
 }
 
-/// One chunk of [`grad_weights`], T rows of ∂W per pass over δ.
+/// One image and one chunk of [`grad_weights`], T rows of ∂W per pass over δ.
 fn grad_w_chunk<const OV: usize, const T: usize>(
     at: Positions,
     k: usize,

@@ -11,10 +11,6 @@ pub(super) struct Vector([f32; 4]);
 
 impl Lanes for Vector {
     #[inline(always)]
-    fn zero() -> Self {
-        Self([0.0; 4])
-    }
-    #[inline(always)]
     fn splat(v: f32) -> Self {
         Self([v; 4])
     }

@@ -22,7 +22,6 @@
 
 /// A vector of 4 f32 lanes and the operations the tiles use.
 pub(super) trait Lanes: Copy {
-    fn zero() -> Self;
     /// All lanes `v`: one `v128.load32_splat` when `v` comes from memory.
     fn splat(v: f32) -> Self;
     fn load(s: &[f32; 4]) -> Self;
@@ -78,24 +77,24 @@ pub(super) fn correlate_tile<L: Lanes, const T: usize, const OV: usize>(
     }
 }
 
-/// Where [`grad_w_tile`] walks: every output position of the batch.
+/// Where [`grad_w_tile`] walks: every output position of one image.
 #[derive(Clone, Copy)]
 pub(super) struct Positions {
-    pub n: usize,
     /// Output height and width.
     pub ho: usize,
     pub wo: usize,
-    /// Padded input height (rows per image) and floats per padded row (Wp·C).
-    pub hp: usize,
+    /// Floats per padded input row (Wp·C).
     pub row: usize,
     /// Input channels.
     pub c: usize,
 }
 
 /// T rows of ∂W (each a tap (i, kx, c) at `off[t]` floats from a position's
-/// first input float) × 4·OV filters: `acc[t] = Σ_pos x[pos + off[t]]·δ[pos]`
-/// over `dy`, one chunk of δ channels-last (N·Ho·Wo, 4·OV). Writes
-/// `out` (T, 4·OV).
+/// first input float) × 4·OV filters, over one image:
+/// `out[t] += Σ_pos x[pos + off[t]]·δ[pos]`, where `x` is the image's padded
+/// input and `dy` its chunk of δ channels-last (Ho·Wo, 4·OV). One image at a
+/// time keeps both in L1 while every tile of ∂W passes over them (conv2:
+/// 10 KB of x, 12 KB of δ; the whole batch is ~1.5 MB, past L2).
 #[inline(never)]
 pub(super) fn grad_w_tile<L: Lanes, const T: usize, const OV: usize>(
     at: Positions,
@@ -104,20 +103,17 @@ pub(super) fn grad_w_tile<L: Lanes, const T: usize, const OV: usize>(
     off: &[usize; T],
     out: &mut [f32],
 ) {
-    let mut acc = [[L::zero(); OV]; T];
-    let mut rows = dy.chunks_exact(at.wo * 4 * OV);
-    for n in 0..at.n {
-        for oy in 0..at.ho {
-            let Some(drow) = rows.next() else { return };
-            let xrow = &x[(n * at.hp + oy) * at.row..];
-            for (ox, d) in drow.chunks_exact(4 * OV).enumerate() {
-                let dv: [L; OV] = core::array::from_fn(|v| L::load(lanes(&d[4 * v..])));
-                let base = ox * at.c;
-                for (acc_t, &off_t) in acc.iter_mut().zip(off) {
-                    let s = L::splat(xrow[base + off_t]);
-                    for (a, &dv) in acc_t.iter_mut().zip(&dv) {
-                        *a = L::madd(s, dv, *a);
-                    }
+    let mut acc: [[L; OV]; T] =
+        core::array::from_fn(|t| core::array::from_fn(|v| L::load(lanes(&out[(t * OV + v) * 4..]))));
+    for (oy, drow) in dy.chunks_exact(at.wo * 4 * OV).take(at.ho).enumerate() {
+        let xrow = &x[oy * at.row..];
+        for (ox, d) in drow.chunks_exact(4 * OV).enumerate() {
+            let dv: [L; OV] = core::array::from_fn(|v| L::load(lanes(&d[4 * v..])));
+            let base = ox * at.c;
+            for (acc_t, &off_t) in acc.iter_mut().zip(off) {
+                let s = L::splat(xrow[base + off_t]);
+                for (a, &dv) in acc_t.iter_mut().zip(&dv) {
+                    *a = L::madd(s, dv, *a);
                 }
             }
         }

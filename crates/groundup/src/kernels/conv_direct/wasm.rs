@@ -8,10 +8,6 @@ use crate::kernels::simd::{load4, madd, store4};
 
 impl Lanes for v128 {
     #[inline(always)]
-    fn zero() -> Self {
-        f32x4_splat(0.0)
-    }
-    #[inline(always)]
     fn splat(v: f32) -> Self {
         f32x4_splat(v)
     }
