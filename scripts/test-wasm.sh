@@ -12,3 +12,9 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 # default 20 s budget for the whole file is too tight on a loaded 2-core machine.
 export WASM_BINDGEN_TEST_TIMEOUT=300
 cargo test --target wasm32-unknown-unknown -p groundup-web --tests
+# The fast kernels' tests again in the relaxed build (`+relaxed-simd`: madd is
+# f32x4.relaxed_madd), which the app also ships; its own target dir so the
+# simd128 build above is not rebuilt. RUSTFLAGS replaces .cargo/config.toml's
+# rustflags, so +simd128 is repeated.
+RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed \
+    cargo test --target wasm32-unknown-unknown -p groundup-web --test gemm --test conv

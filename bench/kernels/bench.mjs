@@ -5,7 +5,7 @@
 // groundup-web's `kernel_bench` functions one at a time.
 //
 //   node bench/kernels/bench.mjs [--ms 600] [--rounds 2] [--builds simd128,relaxed]
-//                                [--blockings 'KC,MC,NC;…'] [--out FILE]
+//                                [--blockings 'KC,MC,NC;…'] [--only micro,matmul,conv,breakdown,step] [--out FILE]
 //
 // --ms: timed milliseconds per measurement (after its warm-up).
 // --rounds: passes over the list; each kernel reports its best round (the
@@ -14,6 +14,7 @@
 // --blockings: extra matrix-product rows with kernels::gemm at these block
 //   sizes (each row also runs `groundup`, the layers' path, and
 //   `matrixmultiply`, the baseline, in the same run).
+// --only: run only these sections (the peaks always run); all by default.
 // The tables go to stderr; the last stdout line is the JSON result.
 
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -26,8 +27,11 @@ import { CHROMIUM, CHROMIUM_FLAGS as FLAGS } from '../../scripts/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
+// What --only can pick (all by default); the peaks always run.
+const SECTIONS = ['micro', 'matmul', 'conv', 'breakdown', 'step'];
+
 function parseArgs(argv) {
-  const opts = { ms: 600, rounds: 2, builds: ['simd128', 'relaxed'], blockings: [], out: null };
+  const opts = { ms: 600, rounds: 2, builds: ['simd128', 'relaxed'], blockings: [], only: SECTIONS, out: null };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[++i];
@@ -37,11 +41,13 @@ function parseArgs(argv) {
     else if (key === '--builds') opts.builds = value.split(',').filter(Boolean);
     else if (key === '--out') opts.out = value;
     else if (key === '--blockings') opts.blockings = value.split(';').filter(Boolean);
+    else if (key === '--only') opts.only = value.split(',').filter(Boolean);
     else throw new Error(`unknown option ${key}`);
   }
   if (!(opts.ms >= 50 && opts.ms <= 60000)) throw new Error('--ms must be in [50, 60000]');
   if (!(Number.isInteger(opts.rounds) && opts.rounds >= 1)) throw new Error('--rounds must be a whole number ≥ 1');
   for (const b of opts.builds) if (!['simd128', 'relaxed'].includes(b)) throw new Error(`--builds: unknown build ${b}`);
+  for (const o of opts.only) if (!SECTIONS.includes(o)) throw new Error(`--only: unknown section ${o} (${SECTIONS.join(', ')})`);
   return opts;
 }
 
@@ -126,6 +132,7 @@ const pct = (x) => `${(100 * x).toFixed(0)} %`;
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  const wants = (section) => opts.only.includes(section);
   for (const b of opts.builds) {
     if (!existsSync(path.join(HERE, 'pkg', b, 'groundup_web_bg.wasm'))) throw new Error(`no build in pkg/${b}: run bench/kernels/run.sh`);
   }
@@ -183,31 +190,43 @@ async function main() {
           keep(`${build} peak fma ${when}`, { build, kind: 'fma', when }, await call(`peak relaxed_madd, FMA (${when})`, 'peak_fma_gflops', [ms]));
         };
         await peak('start');
-        if (build === opts.builds[0]) {
+        if (build === opts.builds[0] && wants('micro')) {
           for (const v of MICROKERNELS) {
             const r = await call(`micro-kernel ${v}`, 'microkernel_gflops', [v, ms / 2]);
             keep(`${build} micro ${v}`, { build, kernel: `sgemm micro-kernel ${v}`, shape: r.detail }, r);
           }
         }
-        for (const mm of MATMULS) {
+        for (const mm of wants('matmul') ? MATMULS : []) {
           for (const kernel of ['groundup', 'matrixmultiply', ...opts.blockings.map((b) => `gemm:${b}`)]) {
             const r = await call(`matmul ${mm.what} ${kernel}`, 'matmul_gflops', [mm.m, mm.k, mm.n, ms, mm.layout, kernel]);
             keep(`${build} mm ${mm.what} ${kernel}`, { build, kernel: `matmul ${mm.what}, ${kernel}`, shape: `${shapeOf(mm)} ${mm.layout}` }, r);
           }
         }
-        const naive = await call('matmul naive 128³', 'naive_matmul_gflops', [128, ms]);
-        keep(`${build} naive`, { build, kernel: 'matmul naive triple loop', shape: shapeOf({ m: 128, k: 128, n: 128 }) }, naive);
-        for (const c of CONVS) {
-          const r = await call(`conv ${c.what}`, 'conv_gflops', [...c.args, ms, c.paramsOnly]);
-          keep(`${build} conv ${c.what}`, { build, kernel: `Conv2d ${c.what}`, shape: `N=${c.args[0]}` }, r);
+        if (wants('matmul')) {
+          const naive = await call('matmul naive 128³', 'naive_matmul_gflops', [128, ms]);
+          keep(`${build} naive`, { build, kernel: 'matmul naive triple loop', shape: shapeOf({ m: 128, k: 128, n: 128 }) }, naive);
+        }
+        if (wants('conv')) {
+          for (const c of CONVS) {
+            // The layer (direct kernels in wasm) and its former im2col computation, back to back.
+            for (const path of ['layer', 'im2col']) {
+              const r = await call(`conv ${c.what} ${path}`, 'conv_gflops', [...c.args, ms, c.paramsOnly, path]);
+              const kernel = path === 'layer' ? `Conv2d ${c.what}` : `im2col ${c.what}`;
+              keep(`${build} conv ${c.what} ${path}`, { build, kernel, shape: `N=${c.args[0]}` }, r);
+            }
+          }
         }
         if (round === 1) {
-          for (const b of BREAKDOWNS) {
-            const stages = await call(`conv breakdown ${b.what}`, 'conv_breakdown', [...b.args, ms * 1.5]);
-            result.breakdowns.push({ build, what: b.what, stages });
+          if (wants('breakdown')) {
+            for (const b of BREAKDOWNS) {
+              const stages = await call(`conv breakdown ${b.what}`, 'conv_breakdown', [...b.args, ms * 1.5]);
+              result.breakdowns.push({ build, what: b.what, stages });
+            }
           }
-          const step = await call('paper CNN step, batch 64, by layer', 'cnn_step_breakdown', [64, ms * 2]);
-          result.steps.push({ build, ...step });
+          if (wants('step')) {
+            const step = await call('paper CNN step, batch 64, by layer', 'cnn_step_breakdown', [64, ms * 2]);
+            result.steps.push({ build, ...step });
+          }
         }
         await peak('end');
       }

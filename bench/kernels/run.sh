@@ -8,7 +8,8 @@
 # (+simd128,+relaxed-simd: matrixmultiply's kernel then uses relaxed_madd;
 # kernels::gemm's does not, it uses f32x4.mul + f32x4.add).
 #
-# Usage: bash bench/kernels/run.sh [--ms 600] [--rounds 2] [--builds simd128,relaxed] [--blockings "KC,MC,NC;…"] [--build-only]
+# Usage: bash bench/kernels/run.sh [--ms 600] [--rounds 2] [--builds simd128,relaxed] [--blockings "KC,MC,NC;…"]
+#                                  [--only micro,matmul,conv,breakdown,step] [--build-only]
 # Output: tables on stderr, one JSON object on the last stdout line, and
 # target/bench/kernels.json. See bench/README.md ("Kernel microbenchmark").
 #

@@ -2,6 +2,8 @@
 //! right. Tests hold every fast kernel equal to its twin; the twins are never
 //! used for training.
 
+pub mod conv;
+pub mod conv_direct;
 pub mod conv_naive;
 pub mod gemm;
 pub mod im2col;

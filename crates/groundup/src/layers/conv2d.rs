@@ -4,29 +4,37 @@
 //! y[n,o,y,x] = b[o] + Σ_c Σ_i Σ_j w[o,c,i,j] · x[n, c, y+i−p, x+j−p]
 //! ```
 //!
-//! Computed as one matrix product per batch (see [`crate::kernels::im2col`]):
+//! Backward, for δ = ∂E/∂y (§4.3.2): ∂W correlates the input with δ
+//! (eq. 11), and ∂X convolves δ with the 180°-rotated filters (eq. 14).
+//!
+//! Two computations of the same sums, picked by the number type through
+//! [`Real::conv2d_kernels`] (see [`crate::kernels::conv`]):
 //!
 //! ```text
-//! forward   Y  = W · cols                (O, C·k·k)·(C·k·k, N·Ho·Wo)
-//! backward  ∂W += δ · colsᵀ              (O, N·Ho·Wo)·(N·Ho·Wo, C·k·k)   eq. 11
-//!           ∂cols = Wᵀ · δ, ∂X = col2im(∂cols)                           eq. 14
+//! im2col (f64: gradient checks)       direct (f32: training)
+//! forward   Y  = W · cols              y[pos,o] = Σ x_pad[pos+tap]·W[tap,o]
+//! backward  ∂W += δ · colsᵀ   eq. 11   ∂W[tap,o] += Σ_pos x_pad[pos+tap]·δ[pos,o]
+//!           ∂X = col2im(Wᵀ·δ) eq. 14   ∂X = δ_pad correlated with rotated W
 //! ```
 //!
-//! The paper's backward (§4.3.2) — convolve δ with the 180°-rotated filters
-//! for ∂X, correlate the input with δ for ∂W — is exactly these two products
-//! with the loops arranged differently; [`crate::kernels::conv_naive`] keeps
-//! the loop form as the reference.
+//! im2col copies every k×k patch into a column (k² times the input) so that
+//! each step is one matrix product; [`crate::kernels::conv_direct`] reads the
+//! taps straight from one zero-padded, channels-last copy of the input and
+//! keeps register tiles over channels, which in wasm runs the paper CNN's
+//! convolutions about twice as fast (bench/README.md, "After direct
+//! convolution"). [`crate::kernels::conv_naive`] keeps the loop form as the
+//! reference both are tested against.
 //!
 //! Padding "same" adds (k−1)/2 zeros on every side (k odd) so that the output
 //! is as large as the input, as the paper did (footnote 10); "valid" adds none.
 
-use ndarray::{Array1, Array2, ArrayD, Axis, Ix4};
+use ndarray::{Array1, ArrayD, Ix1, Ix4};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{into_standard_layout, Layer, Mode, Param, NO_CACHE};
-use crate::kernels::im2col::{col2im, im2col_into, output_side};
-use crate::kernels::matmul::{mat_mul, mat_mul_into};
+use super::{Layer, Mode, Param, NO_CACHE};
+use crate::kernels::conv::{ConvCache, ConvDims};
+use crate::kernels::im2col::output_side;
 use crate::{Init, Real};
 
 /// Zero padding of a convolution.
@@ -56,10 +64,11 @@ pub struct Conv2d<F: Real> {
     padding: Padding,
     weight: Param<F>,       // (O, C, k, k)
     bias: Option<Param<F>>, // (O)
-    /// The last input as columns: ∂E/∂W needs them. The buffer is reused
-    /// by every forward pass (see [`im2col_into`]).
-    cols: Array2<F>, // (C·k·k, N·Ho·Wo)
-    /// Batch size of the last training forward pass, if backward may use `cols`.
+    /// The last input in the form the kernels' backward reads (im2col
+    /// columns, or the padded channels-last input): ∂E/∂W needs it. Its
+    /// buffers are reused by every forward pass.
+    cache: ConvCache<F>,
+    /// Batch size of the last training forward pass, if backward may use `cache`.
     cached_batch: Option<usize>,
 }
 
@@ -85,7 +94,7 @@ impl<F: Real> Conv2d<F> {
             padding,
             weight,
             bias,
-            cols: Array2::zeros((0, 0)),
+            cache: ConvCache::default(),
             cached_batch: None,
         }
     }
@@ -99,30 +108,24 @@ impl<F: Real> Conv2d<F> {
         (output_side(h, self.kernel, self.pad()), output_side(w, self.kernel, self.pad()))
     }
 
-    /// ∂W += δ·colsᵀ and ∂b += Σ δ; returns δ as (O, N·Ho·Wo) and N.
-    fn accumulate_param_grads(&mut self, dy: ArrayD<F>) -> (Array2<F>, usize) {
+    /// The shapes of a call with batch `n`.
+    fn dims(&self, n: usize) -> ConvDims {
+        let (c, h, w) = self.input_shape;
+        ConvDims { n, c, h, w, o: self.filters, k: self.kernel, pad: self.pad() }
+    }
+
+    /// ∂W += (eq. 11), ∂b += Σ δ, and ∂X if `want_dx` (eq. 14).
+    fn backward_with(&mut self, dy: ArrayD<F>, want_dx: bool) -> Option<ArrayD<F>> {
         let n = self.cached_batch.take().expect(NO_CACHE);
         let (ho, wo) = self.output_hw();
         let dy = dy.into_dimensionality::<Ix4>().expect("conv2d gradient is (N, O, Ho, Wo)");
         assert_eq!(dy.dim(), (n, self.filters, ho, wo), "conv2d gradient shape");
-        // δ channel-major, to line up with the columns: (O, N·Ho·Wo).
-        let delta = into_standard_layout(dy.permuted_axes([1, 0, 2, 3]).into_dyn())
-            .into_shape_with_order((self.filters, n * ho * wo))
-            .expect("contiguous");
-        let ckk = self.cols.nrows();
-        let mut dw =
-            self.weight.grad.view_mut().into_shape_with_order((self.filters, ckk)).expect("contiguous");
-        mat_mul_into(F::one(), delta.view(), self.cols.t(), F::one(), &mut dw);
-        if let Some(b) = &mut self.bias {
-            b.grad += &delta.sum_axis(Axis(1)).into_dyn();
-        }
-        (delta, n)
-    }
-
-    /// The filters as rows of a matrix.
-    fn weight_matrix(&self) -> ndarray::ArrayView2<'_, F> {
-        let (o, ckk) = (self.filters, self.input_shape.0 * self.kernel * self.kernel);
-        self.weight.value.view().into_shape_with_order((o, ckk)).expect("weight is contiguous")
+        let dims = self.dims(n);
+        let w = self.weight.value.view().into_dimensionality::<Ix4>().expect("weight is (O, C, k, k)");
+        let dw = self.weight.grad.view_mut().into_dimensionality::<Ix4>().expect("grad is (O, C, k, k)");
+        let db = self.bias.as_mut().map(|b| b.grad.view_mut().into_dimensionality::<Ix1>().expect("1-D"));
+        let dx = F::conv2d_kernels().backward(dims, &self.cache, w, dy.view(), dw, db, want_dx);
+        dx.map(|dx| dx.into_dyn()) // (N, C, H, W)
     }
 }
 
@@ -145,31 +148,20 @@ impl<F: Real> Layer<F> for Conv2d<F> {
         let x = x.into_dimensionality::<Ix4>().expect("conv2d input is (N, C, H, W)"); // (N, C, H, W)
         let (n, c, h, w) = x.dim();
         assert_eq!((c, h, w), self.input_shape, "conv2d input shape");
-        let (ho, wo) = self.output_hw();
-        let mut cols = std::mem::take(&mut self.cols);
-        im2col_into(x.view(), self.kernel, self.pad(), &mut cols); // (C·k·k, N·Ho·Wo)
-        let y = mat_mul(self.weight_matrix(), cols.view()); // (O, N·Ho·Wo)
-        self.cols = cols;
-        // The product is channel-major; the batch axis goes first again.
-        let y = y.into_shape_with_order((self.filters, n, ho, wo)).expect("contiguous"); // (O, N, Ho, Wo)
-        let mut y = into_standard_layout(y.permuted_axes([1, 0, 2, 3]).into_dyn()); // (N, O, Ho, Wo)
-        if let Some(b) = &self.bias {
-            let b = b.value.view().into_shape_with_order((1, self.filters, 1, 1)).expect("1-D");
-            y += &b;
-        }
+        let dims = self.dims(n);
+        let w = self.weight.value.view().into_dimensionality::<Ix4>().expect("weight is (O, C, k, k)");
+        let b = self.bias.as_ref().map(|b| b.value.view().into_dimensionality::<Ix1>().expect("1-D"));
+        let y = F::conv2d_kernels().forward(dims, x.view(), w, b, &mut self.cache);
         self.cached_batch = (mode == Mode::Train).then_some(n);
-        y
+        y.into_dyn() // (N, O, Ho, Wo)
     }
 
     fn backward(&mut self, dy: ArrayD<F>) -> ArrayD<F> {
-        let (delta, n) = self.accumulate_param_grads(dy); // (O, N·Ho·Wo)
-        let dcols = mat_mul(self.weight_matrix().t(), delta.view()); // (C·k·k, N·Ho·Wo)
-        let (c, h, w) = self.input_shape;
-        col2im(dcols.view(), (n, c, h, w), self.kernel, self.pad()).into_dyn() // (N, C, H, W)
+        self.backward_with(dy, true).expect("∂X was asked for")
     }
 
     fn backward_params_only(&mut self, dy: ArrayD<F>) {
-        self.accumulate_param_grads(dy);
+        self.backward_with(dy, false);
     }
 
     fn params(&self) -> Vec<&Param<F>> {

@@ -1,0 +1,29 @@
+//! [`Lanes`] as a plain `[f32; 4]`: what native builds (and native tests of
+//! the tiles, packing and edges) run. LLVM turns the lane loops into SSE
+//! instructions; multiply and add stay two roundings, as in wasm's simd128
+//! build.
+
+use super::tiles::Lanes;
+
+/// Four f32 lanes on plain arrays.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Vector([f32; 4]);
+
+impl Lanes for Vector {
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        Self([v; 4])
+    }
+    #[inline(always)]
+    fn load(s: &[f32; 4]) -> Self {
+        Self(*s)
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [f32; 4]) {
+        *d = self.0;
+    }
+    #[inline(always)]
+    fn madd(a: Self, b: Self, c: Self) -> Self {
+        Self(core::array::from_fn(|l| a.0[l] * b.0[l] + c.0[l]))
+    }
+}

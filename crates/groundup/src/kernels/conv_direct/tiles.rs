@@ -1,0 +1,132 @@
+//! The register tiles of the direct convolution, written once over a 4-lane
+//! vector type ([`Lanes`]: `v128` in wasm, plain `[f32; 4]` elsewhere).
+//!
+//! Both are the sgemm micro-kernel's shape (one operand broadcast from
+//! memory, the other loaded as vectors, an accumulator tile in registers),
+//! with the im2col columns replaced by offsets into the padded
+//! channels-last input, so nothing is copied per tap:
+//!
+//! ```text
+//! correlate_tile  acc[t][v] = init[v] + Σ_i Σ_j x[t·C + i·row + j] · w[i·kC + j][4v..4v+4]
+//!                 (t: T output positions along a row; j = kx·C + c runs over
+//!                 one row of the k×k window, kC = k·C floats contiguous in x)
+//! grad_w_tile     acc[t][v] = Σ_pos x[pos·C + off[t]] · δ[pos][4v..4v+4]
+//!                 (t: T rows (i, j) of ∂W; pos: every output position)
+//! ```
+//!
+//! T·OV accumulators + OV loaded vectors + 1 broadcast stay ≤ 13 live
+//! vectors: V8 allocates 15 xmm registers on x86-64 and a tile that needs
+//! more spills on every step at half the speed (see `kernels::gemm`).
+//! The tiles are out of line for the same reason as gemm's: inlined into the
+//! loops around them, V8's register allocator keeps less in registers.
+
+/// A vector of 4 f32 lanes and the operations the tiles use.
+pub(super) trait Lanes: Copy {
+    /// All lanes `v`: one `v128.load32_splat` when `v` comes from memory.
+    fn splat(v: f32) -> Self;
+    fn load(s: &[f32; 4]) -> Self;
+    fn store(self, d: &mut [f32; 4]);
+    /// `a·b + c` (fused in wasm's relaxed build).
+    fn madd(a: Self, b: Self, c: Self) -> Self;
+}
+
+/// The correlation's geometry for [`correlate_tile`].
+#[derive(Clone, Copy)]
+pub(super) struct Window {
+    /// Floats per padded input row: Wp·C.
+    pub row: usize,
+    /// Input channels (the broadcast dimension).
+    pub c: usize,
+    /// Filter side.
+    pub k: usize,
+}
+
+/// T output positions × 4·OV output channels of a "valid" correlation:
+/// `x` starts at the tile's first input position (its top-left tap), `w` is
+/// one chunk of packed weights (k·k·C, 4·OV), `init` the 4·OV starting
+/// values (bias or zeros), `out` the T·4·OV results, position-major.
+#[inline(never)]
+pub(super) fn correlate_tile<L: Lanes, const T: usize, const OV: usize>(
+    win: Window,
+    x: &[f32],
+    w: &[f32],
+    init: &[f32],
+    out: &mut [f32],
+) {
+    let Window { row, c, k } = win;
+    let kc = k * c;
+    let start: [L; OV] = core::array::from_fn(|v| L::load(lanes(&init[4 * v..])));
+    let mut acc = [start; T];
+    for i in 0..k {
+        let xs: [&[f32]; T] = core::array::from_fn(|t| &x[i * row + t * c..][..kc]);
+        let ws = &w[i * kc * 4 * OV..][..kc * 4 * OV];
+        for (j, wr) in ws.chunks_exact(4 * OV).enumerate() {
+            let wv: [L; OV] = core::array::from_fn(|v| L::load(lanes(&wr[4 * v..])));
+            for (acc_t, xs_t) in acc.iter_mut().zip(&xs) {
+                let s = L::splat(xs_t[j]);
+                for (a, &wv) in acc_t.iter_mut().zip(&wv) {
+                    *a = L::madd(s, wv, *a);
+                }
+            }
+        }
+    }
+    for (acc_t, o) in acc.iter().zip(out.chunks_exact_mut(4 * OV)) {
+        for (a, d) in acc_t.iter().zip(o.chunks_exact_mut(4)) {
+            a.store(d.try_into().expect("4 lanes"));
+        }
+    }
+}
+
+/// Where [`grad_w_tile`] walks: every output position of one image.
+#[derive(Clone, Copy)]
+pub(super) struct Positions {
+    /// Output height and width.
+    pub ho: usize,
+    pub wo: usize,
+    /// Floats per padded input row (Wp·C).
+    pub row: usize,
+    /// Input channels.
+    pub c: usize,
+}
+
+/// T rows of ∂W (each a tap (i, kx, c) at `off[t]` floats from a position's
+/// first input float) × 4·OV filters, over one image:
+/// `out[t] += Σ_pos x[pos + off[t]]·δ[pos]`, where `x` is the image's padded
+/// input and `dy` its chunk of δ channels-last (Ho·Wo, 4·OV). One image at a
+/// time keeps both in L1 while every tile of ∂W passes over them (conv2:
+/// 10 KB of x, 12 KB of δ; the whole batch is ~1.5 MB, past L2).
+#[inline(never)]
+pub(super) fn grad_w_tile<L: Lanes, const T: usize, const OV: usize>(
+    at: Positions,
+    x: &[f32],
+    dy: &[f32],
+    off: &[usize; T],
+    out: &mut [f32],
+) {
+    let mut acc: [[L; OV]; T] =
+        core::array::from_fn(|t| core::array::from_fn(|v| L::load(lanes(&out[(t * OV + v) * 4..]))));
+    for (oy, drow) in dy.chunks_exact(at.wo * 4 * OV).take(at.ho).enumerate() {
+        let xrow = &x[oy * at.row..];
+        for (ox, d) in drow.chunks_exact(4 * OV).enumerate() {
+            let dv: [L; OV] = core::array::from_fn(|v| L::load(lanes(&d[4 * v..])));
+            let base = ox * at.c;
+            for (acc_t, &off_t) in acc.iter_mut().zip(off) {
+                let s = L::splat(xrow[base + off_t]);
+                for (a, &dv) in acc_t.iter_mut().zip(&dv) {
+                    *a = L::madd(s, dv, *a);
+                }
+            }
+        }
+    }
+    for (acc_t, o) in acc.iter().zip(out.chunks_exact_mut(4 * OV)) {
+        for (a, d) in acc_t.iter().zip(o.chunks_exact_mut(4)) {
+            a.store(d.try_into().expect("4 lanes"));
+        }
+    }
+}
+
+/// The first 4 floats of `s` as an array.
+#[inline(always)]
+fn lanes(s: &[f32]) -> &[f32; 4] {
+    s[..4].try_into().expect("4 lanes")
+}
