@@ -28,6 +28,12 @@ pub struct BenchArgs {
     /// Images per timed run (rounded up to whole batches).
     #[arg(long, default_value_t = 4_000)]
     images: usize,
+    /// Only this network (e.g. `paper-mlp`): for profiling one configuration.
+    #[arg(long)]
+    network: Option<String>,
+    /// Only this batch size.
+    #[arg(long)]
+    batch: Option<usize>,
 }
 
 pub fn run(args: BenchArgs) -> CliResult {
@@ -41,7 +47,10 @@ pub fn run(args: BenchArgs) -> CliResult {
     // (the paper CNN's shape plus biases) at its own batch size.
     let configurations =
         [("paper-mlp", 64), ("paper-mlp", 500), ("paper-cnn", 64), ("paper-cnn", 500), ("cnn", 64)];
-    for (name, batch) in configurations {
+    let wanted = |name: &str, batch: usize| {
+        args.network.as_deref().is_none_or(|n| n == name) && args.batch.is_none_or(|b| b == batch)
+    };
+    for (name, batch) in configurations.into_iter().filter(|&(n, b)| wanted(n, b)) {
         {
             let p = preset(name).expect("built-in preset");
             let mut config = p.train.clone();
