@@ -402,6 +402,22 @@ fn softmax_cross_entropy_is_stable_for_extreme_logits() {
     assert_eq!(out.loss, 2000.0);
 }
 
+// A probability below the smallest normal float is flushed to 0 in the prediction and the
+// gradient (a subnormal slows every product it enters), while normal ones are kept exactly.
+#[test]
+fn softmax_cross_entropy_flushes_subnormal_probabilities() {
+    // e^−95 ≈ 5e−42 is subnormal in f32; e^−80 ≈ 1.8e−35 is normal.
+    let out = softmax_cross_entropy(&array![[0.0f32, -95.0, -80.0]], &one_hot(&[0], 3));
+    assert_eq!(out.prediction[[0, 1]], 0.0);
+    assert_eq!(out.grad[[0, 1]], 0.0);
+    assert!(out.prediction[[0, 2]].is_normal() && out.grad[[0, 2]].is_normal());
+    assert!(out.grad.iter().chain(&out.prediction).all(|v| *v == 0.0 || v.is_normal()));
+    // f64 keeps what f32 flushes: its normal range reaches e^−708.
+    let out = softmax_cross_entropy(&array![[0.0f64, -95.0, -800.0]], &one_hot(&[0], 3));
+    assert!(out.prediction[[0, 1]].is_normal());
+    assert_eq!(out.prediction[[0, 2]], 0.0);
+}
+
 // log_softmax by log-sum-exp equals the naive log(e^a / Σ e^a) where the naive form is safe.
 #[test]
 fn log_softmax_matches_naive_on_moderate_values() {
