@@ -4,9 +4,9 @@
 //! `gemm::gemm`, which packs both operands into cache-sized panels and runs
 //! a register-tiled micro-kernel picked at run time for the CPU: AVX-512F
 //! where the CPU has it, else AVX2 + FMA, else SSE / scalar. ndarray's
-//! `general_mat_mul` (the `matrixmultiply` crate) stops at AVX2; the paper
-//! MLP's products, which are ~80 % of its training step, run up to ~1.5×
-//! as fast with the 512-bit kernels (README, "Dependencies").
+//! `general_mat_mul` (the `matrixmultiply` crate) stops at AVX2; with the
+//! 512-bit kernels the paper MLP, whose products are ~75 % of its training
+//! step, trains 1.6–1.9× as fast (README, "Dependencies").
 //!
 //! One thread: the crate is built without its `rayon` feature and asked
 //! for [`gemm::Parallelism::None`]; the data-parallel workers of the page
