@@ -5,7 +5,10 @@ same maths done the way a NumPy programmer would do it today — whole
 batches, im2col convolutions through BLAS sgemm, float32 — so that
 `groundup bench` is compared with the best the paper's own toolset can do.
 It prints one JSON line in `groundup bench`'s shape; bench/native.sh runs
-both in the same session and prints the ratio.
+both in the same session and prints the ratio. Each row also carries the
+step's matrix-product flops per image, counted from the weights' shapes
+(2·m·k·n per product, as `groundup bench` counts them), and the line ends
+with the best single-thread sgemm of a 1024³ product (`sgemm_peak`).
 
 Same networks as the `paper-mlp` / `paper-cnn` presets (no biases; sigmoid
 MLP 784-625-625-10; CNN conv 8@5x5 same, leaky ReLU 0.01, 2x2 max pool,
@@ -37,6 +40,10 @@ def softmax_ce_grad(logits, labels):
 class PaperMlp:
     def __init__(self, rng):
         self.w = [rng.standard_normal(s).astype(F) for s in [(784, 625), (625, 625), (625, 10)]]
+
+    def flops_per_image(self):
+        """x@w and z.T@d for every layer, d@w.T for all but the first."""
+        return sum(2 * w.size * (2 if i == 0 else 3) for i, w in enumerate(self.w))
 
     def step(self, x, labels, lr=1e-3):
         a1 = x @ self.w[0]
@@ -106,6 +113,12 @@ class PaperCnn:
         self.w2 = he((16, 8, 5, 5), 200)
         self.w3 = (rng.standard_normal((784, 10)) * np.sqrt(2 / 794)).astype(F)
 
+    def flops_per_image(self):
+        """Per conv: cols@w.T and d.T@cols (and the dx convolution, not for
+        conv1), each 2*O*C*k*k per output pixel; the dense layer as the MLP's."""
+        conv = lambda w, side: 2 * w.size * side * side
+        return 2 * conv(self.w1, 28) + 3 * conv(self.w2, 14) + 3 * 2 * self.w3.size
+
     def step(self, x, labels, lr=0.05):
         x = x.reshape(-1, 1, 28, 28)
         c1, cols1 = conv_forward(x, self.w1)
@@ -127,6 +140,23 @@ class PaperCnn:
         self.w1 -= lr * g1
         self.w2 -= lr * g2
         self.w3 -= lr * g3
+
+
+PEAK_SIDE, PEAK_REPS = 1024, 15
+
+
+def sgemm_peak(side, reps):
+    """GFLOP/s of the best of `reps` float32 (side x side) products, after a warm-up."""
+    rng = np.random.default_rng(11)
+    a, b = (rng.uniform(-1, 1, (side, side)).astype(F) for _ in range(2))
+    c = np.empty((side, side), F)
+    np.matmul(a, b, out=c)  # warm-up
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        np.matmul(a, b, out=c)
+        best = min(best, time.perf_counter() - t)
+    return 2 * side ** 3 / best / 1e9
 
 
 def main():
@@ -159,10 +189,15 @@ def main():
             train(steps)
             rates.append(steps * batch / (time.perf_counter() - t))
         median = float(np.median(rates))
-        print(f"{name:<10} {batch:>6} {median:>14.0f}", file=sys.stderr)
-        results.append({"network": name, "batch": batch, "images_per_second": median, "runs": rates})
+        flops = net.flops_per_image()
+        print(f"{name:<10} {batch:>6} {median:>14.0f} {median * flops / 1e9:>9.1f} GFLOP/s", file=sys.stderr)
+        results.append({"network": name, "batch": batch, "images_per_second": median, "runs": rates,
+                        "flops_per_image": flops, "gflops": median * flops / 1e9})
+    peak = sgemm_peak(PEAK_SIDE, PEAK_REPS)
+    print(f"sgemm {PEAK_SIDE}^3, best of {PEAK_REPS}: {peak:.1f} GFLOP/s", file=sys.stderr)
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "?")
-    print(json.dumps({"bench": "numpy", "numpy": np.__version__, "blas_threads": threads, "results": results}))
+    print(json.dumps({"bench": "numpy", "numpy": np.__version__, "blas_threads": threads, "results": results,
+                      "sgemm_peak": {"side": PEAK_SIDE, "reps": PEAK_REPS, "gflops": peak}}))
 
 
 if __name__ == "__main__":

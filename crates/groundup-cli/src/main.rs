@@ -3,6 +3,7 @@
 //! the `groundup` library.
 
 mod bench;
+mod flops;
 mod gradcheck;
 mod interrupt;
 mod output;

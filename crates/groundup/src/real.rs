@@ -45,8 +45,10 @@ pub trait Real:
 
     /// `C = α·A·B + β·C` by the fastest product for this type and target;
     /// callers use [`crate::kernels::matmul::mat_mul_into`]. By default
-    /// ndarray's `general_mat_mul` (the `matrixmultiply` crate: AVX2/FMA
-    /// kernels natively, and the only path for f64, which gradient checks use).
+    /// ndarray's `general_mat_mul` (the `matrixmultiply` crate), which is
+    /// what f64 runs in wasm; natively f32 and f64 override it with
+    /// [`crate::kernels::matmul_native`], in wasm f32 with
+    /// [`crate::kernels::gemm`].
     fn mat_mul_into(
         alpha: Self,
         a: ArrayView2<Self>,
@@ -76,9 +78,9 @@ impl Real for f32 {
     /// In wasm, f32 (training) takes [`crate::kernels::gemm`]: its 4×8
     /// simd128 tile runs the paper CNN's products 1.3–1.6× and the MLP's
     /// 1.3–1.5× as fast as `matrixmultiply`'s wasm kernel (bench/kernels).
-    /// Natively `matrixmultiply`'s AVX2/FMA kernels win by far
-    /// (`groundup bench`, images/s with each: paper-mlp 64: 9189 vs 4702,
-    /// paper-cnn 64: 4334 vs 2629), so the default stays.
+    /// Natively that kernel loses by far to AVX2/AVX-512 (`groundup bench`,
+    /// images/s: paper-mlp 64: 4702 vs `matrixmultiply`'s 9189), so native
+    /// code takes the `gemm` crate (below).
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     fn mat_mul_into(
         alpha: f32,
@@ -111,5 +113,43 @@ impl Real for f32 {
     fn conv2d_kernels() -> &'static dyn ConvKernels<f32> {
         &crate::kernels::conv_direct::DirectConv
     }
+
+    /// Natively the `gemm` crate: with its AVX-512 kernels the paper MLP
+    /// trains 1.6–1.9× as fast as with `matrixmultiply`'s AVX2 ones, the
+    /// paper CNN 1.1–1.2× (README, "Dependencies").
+    #[cfg(not(target_arch = "wasm32"))]
+    fn mat_mul_into(
+        alpha: f32,
+        a: ArrayView2<f32>,
+        b: ArrayView2<f32>,
+        beta: f32,
+        c: &mut ArrayViewMut2<f32>,
+    ) {
+        crate::kernels::matmul_native::gemm_into(alpha, a, b, beta, c);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn mat_mul(a: ArrayView2<f32>, b: ArrayView2<f32>) -> Array2<f32> {
+        crate::kernels::matmul_native::gemm_new(a, b)
+    }
 }
-impl Real for f64 {}
+
+impl Real for f64 {
+    /// Natively as f32: the gradient checks run the same product path as
+    /// training, in f64.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn mat_mul_into(
+        alpha: f64,
+        a: ArrayView2<f64>,
+        b: ArrayView2<f64>,
+        beta: f64,
+        c: &mut ArrayViewMut2<f64>,
+    ) {
+        crate::kernels::matmul_native::gemm_into(alpha, a, b, beta, c);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn mat_mul(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
+        crate::kernels::matmul_native::gemm_new(a, b)
+    }
+}

@@ -45,8 +45,11 @@ fn paper_mlp_seed_4_batch_64_passes() {
     let checks = check("paper-mlp", 4, 64, 200);
     assert_passed(&checks, "paper-mlp seed 4 batch 64");
     // It is the relative error that looked like a failure: the tolerance
-    // allows for the rounding that a loss of ~30 brings.
-    assert!(checks.iter().any(|c| c.max_relative_error > 1e-4), "the case still exercises the tiny gradient");
+    // allows for the rounding that a loss of ~30 brings. How large that
+    // rounding comes out depends on the matrix product's order of summation
+    // (1.2e-4 with `matrixmultiply`, 8.8e-5 with `gemm`); either way it is
+    // four orders of magnitude above a well-scaled check's ~1e-9.
+    assert!(checks.iter().any(|c| c.max_relative_error > 1e-5), "the case still exercises the tiny gradient");
 }
 
 #[test]

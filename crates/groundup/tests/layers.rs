@@ -19,7 +19,8 @@ mod common;
 use common::{rng, uniform, uniform_away_from_zero};
 use groundup::gradcheck::{check_layer, check_loss, check_network, relative_error, TensorCheck};
 use groundup::layers::{
-    Conv2d, Dense, Flatten, Layer, LeakyRelu, MaxPool2d, Mode, Padding, Param, Relu, Sigmoid,
+    sigmoid, sigmoid_f32, Conv2d, Dense, Flatten, Layer, LeakyRelu, MaxPool2d, Mode, Padding, Param, Relu,
+    Sigmoid,
 };
 use groundup::loss::{log_softmax, one_hot, softmax, softmax_cross_entropy, Objective, Reduction};
 use groundup::presets::{preset, PRESET_NAMES};
@@ -400,6 +401,45 @@ fn softmax_cross_entropy_is_stable_for_extreme_logits() {
     let out = softmax_cross_entropy(&array![[1000.0f32, 0.0, -1000.0]], &one_hot(&[2], 3));
     assert!(out.loss.is_finite() && out.grad.iter().all(|g| g.is_finite()));
     assert_eq!(out.loss, 2000.0);
+}
+
+// The vectorised f32 sigmoid the layer trains with is the exact σ (in f64) to within 5e−7 (4 ulp)
+// relative where σ > 1e−37 (within 1.2e−38 below), never subnormal, 0.5 at 0; the f32 layer uses it.
+#[test]
+fn sigmoid_f32_matches_the_exact_sigmoid() {
+    let mut worst = 0.0f64;
+    for i in -1_200_000..=1_200_000 {
+        let x = i as f32 * 1e-4; // ±120 in steps of 1e-4
+        let fast = f64::from(sigmoid_f32(x));
+        assert!(fast == 1.0 || fast.abs() >= f64::from(f32::MIN_POSITIVE), "σ({x}) = {fast} is subnormal");
+        let exact = sigmoid(f64::from(x));
+        if exact >= 1e-37 {
+            worst = worst.max((fast - exact).abs() / exact);
+        } else {
+            assert!((fast - exact).abs() <= 1.2e-38, "σ({x}) = {fast}, exact {exact}");
+        }
+    }
+    assert!(worst < 5e-7, "worst relative error {worst:e}");
+    assert_eq!(sigmoid_f32(0.0), 0.5);
+    let mut layer = Sigmoid::<f32>::new(vec![3]);
+    let y = layer.forward(array![[-3.0f32, 0.25, 40.0]].into_dyn(), Mode::Infer);
+    assert_eq!(y, array![[sigmoid_f32(-3.0), sigmoid_f32(0.25), sigmoid_f32(40.0)]].into_dyn());
+}
+
+// A probability below the smallest normal float is flushed to 0 in the prediction and the
+// gradient (a subnormal slows every product it enters), while normal ones are kept exactly.
+#[test]
+fn softmax_cross_entropy_flushes_subnormal_probabilities() {
+    // e^−95 ≈ 5e−42 is subnormal in f32; e^−80 ≈ 1.8e−35 is normal.
+    let out = softmax_cross_entropy(&array![[0.0f32, -95.0, -80.0]], &one_hot(&[0], 3));
+    assert_eq!(out.prediction[[0, 1]], 0.0);
+    assert_eq!(out.grad[[0, 1]], 0.0);
+    assert!(out.prediction[[0, 2]].is_normal() && out.grad[[0, 2]].is_normal());
+    assert!(out.grad.iter().chain(&out.prediction).all(|v| *v == 0.0 || v.is_normal()));
+    // f64 keeps what f32 flushes: its normal range reaches e^−708.
+    let out = softmax_cross_entropy(&array![[0.0f64, -95.0, -800.0]], &one_hot(&[0], 3));
+    assert!(out.prediction[[0, 1]].is_normal());
+    assert_eq!(out.prediction[[0, 2]], 0.0);
 }
 
 // log_softmax by log-sum-exp equals the naive log(e^a / Σ e^a) where the naive form is safe.

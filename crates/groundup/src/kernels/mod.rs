@@ -8,6 +8,8 @@ pub mod conv_naive;
 pub mod gemm;
 pub mod im2col;
 pub mod matmul;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod matmul_native;
 pub mod pool;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd;

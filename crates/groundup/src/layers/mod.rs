@@ -18,6 +18,7 @@ mod leaky_relu;
 mod max_pool2d;
 mod relu;
 mod sigmoid;
+mod sigmoid_f32;
 
 pub use conv2d::{Conv2d, Padding};
 pub use dense::Dense;
@@ -26,6 +27,7 @@ pub use leaky_relu::LeakyRelu;
 pub use max_pool2d::MaxPool2d;
 pub use relu::Relu;
 pub use sigmoid::{sigmoid, Sigmoid};
+pub use sigmoid_f32::sigmoid_f32;
 
 use ndarray::ArrayD;
 

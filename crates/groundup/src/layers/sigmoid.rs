@@ -6,9 +6,15 @@
 //!
 //! Backward needs only the output y = σ(x), which is why eq. 3 is written in
 //! terms of it: `∂E/∂x = ∂E/∂y · y·(1 − y)`.
+//!
+//! In f32 the forward pass uses [`sigmoid_f32`], the same function in a
+//! form that vectorises (`sigmoid_f32.rs`).
+
+use std::any::Any;
 
 use ndarray::{ArrayD, Zip};
 
+use super::sigmoid_f32::sigmoid_f32;
 use super::{Layer, Mode, NO_CACHE};
 use crate::Real;
 
@@ -45,7 +51,11 @@ impl<F: Real> Layer<F> for Sigmoid<F> {
     }
 
     fn forward(&mut self, mut x: ArrayD<F>, mode: Mode) -> ArrayD<F> {
-        x.mapv_inplace(sigmoid);
+        // Training (f32) takes the vectorised form; f64 (gradient checks) the exact one.
+        match (&mut x as &mut dyn Any).downcast_mut::<ArrayD<f32>>() {
+            Some(x) => x.mapv_inplace(sigmoid_f32),
+            None => x.mapv_inplace(sigmoid),
+        }
         if mode == Mode::Train {
             self.y = Some(x.clone());
         }

@@ -5,6 +5,7 @@
 //! | [`config`] | the settings of a run and the learning rate of each epoch |
 //! | [`sampler`] | which images each step learns from |
 //! | [`trainer`] | one step, whole or from shards, and the divergence guard |
+//! | [`finite`] | the guard's fast search for a NaN or an infinity |
 //! | [`mod@evaluate`] | loss, accuracy and confusion matrix, in pieces that add |
 //! | [`session`] | a run between two resets: data, schedule, shards, evaluations, the way back |
 //! | [`stall`] | noticing that the loss has stopped moving at chance accuracy (dead ReLUs) |
@@ -12,6 +13,7 @@
 
 pub mod config;
 pub mod evaluate;
+pub mod finite;
 pub mod fit;
 pub mod sampler;
 pub mod session;

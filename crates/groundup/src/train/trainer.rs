@@ -29,6 +29,7 @@ use rand::SeedableRng;
 
 use super::config::TrainConfig;
 use super::evaluate::evaluate_range;
+use super::finite::first_non_finite;
 use crate::data::Dataset;
 use crate::layers::Mode;
 use crate::loss::{one_hot, Reduction};
@@ -165,7 +166,7 @@ impl Trainer {
         if self.pending.is_none() {
             return Err(no_step_in_progress().into());
         }
-        if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
+        if let Some(bad) = first_non_finite(&x) {
             // Bad input, not bad weights: refuse it and touch nothing.
             return Err(ConfigError::new("training_batch", format!("contains the pixel value {bad}")).into());
         }
@@ -330,16 +331,21 @@ impl Trainer {
         self.network
             .named_params()
             .into_iter()
-            .find_map(|(name, p)| field(p).iter().find(|v| !v.is_finite()).map(|&v| (name, v)))
+            .find_map(|(name, p)| first_non_finite(field(p)).map(|v| (name, v)))
     }
 
     fn take_backup(&mut self) {
         let params = self.network.params();
         match &mut self.backup {
-            // Reuse the buffers: after the first step this is only a memcpy.
+            // Reuse the buffers: after the first step this is only a memcpy
+            // (ndarray's `assign` of a dynamic-rank array copies element by
+            // element: 7 % of a paper-mlp batch-64 step in perf).
             Some((values, optimizer, steps)) => {
                 for (dst, src) in values.iter_mut().zip(&params) {
-                    dst.assign(&src.value);
+                    match (dst.as_slice_mut(), src.value.as_slice()) {
+                        (Some(dst), Some(src)) if dst.len() == src.len() => dst.copy_from_slice(src),
+                        _ => dst.assign(&src.value),
+                    }
                 }
                 optimizer.clone_from(&self.optimizer);
                 *steps = self.steps;
