@@ -86,7 +86,7 @@ impl RawFile {
             offset = end;
         }
         let mut text = serde_json::to_string(&Value::Object(header)).unwrap();
-        while text.len() % 8 != 0 {
+        while !text.len().is_multiple_of(8) {
             text.push(' ');
         }
         let mut bytes = (text.len() as u64).to_le_bytes().to_vec();

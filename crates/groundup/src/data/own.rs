@@ -172,7 +172,7 @@ fn read_file(file: &OwnFile<'_>, progress: &mut dyn FnMut(&str, usize)) -> Resul
             return Err(DataError::RowLimit { file: name.to_owned(), limit: MAX_OWN_ROWS }.into());
         }
         rows.push(&row.pixels, row.label);
-        if rows.len() % PROGRESS_EVERY == 0 {
+        if rows.len().is_multiple_of(PROGRESS_EVERY) {
             progress(name, rows.len());
         }
     }

@@ -315,7 +315,7 @@ fn pack_b(b: &Mat, p0: usize, kc: usize, j0: usize, nc: usize, dst: &mut [f32]) 
     if b.cs == 1 {
         // Rows contiguous (conv W·cols, dense x·W): each row of the block is
         // read once, front to back, and dealt out NR at a time to the panels.
-        if nc % NR != 0 {
+        if !nc.is_multiple_of(NR) {
             dst[(nc / NR) * kc * NR..].fill(0.0);
         }
         // Fixed-size copies: a slice copy of run-time length is a `memcpy`
