@@ -60,8 +60,8 @@ pub(super) fn correlate_tile<L: Lanes, const T: usize, const OV: usize>(
     for i in 0..k {
         let xs: [&[f32]; T] = core::array::from_fn(|t| &x[i * row + t * c..][..kc]);
         let ws = &w[i * kc * 4 * OV..][..kc * 4 * OV];
-        // Indices below kc into slices of exactly kc (and kc·4·OV): LLVM
-        // drops the bounds checks from the loop.
+        // Indices below kc into slices of exactly kc (and kc·4·OV), so that
+        // LLVM can drop the bounds checks from the loop.
         for j in 0..kc {
             let wr = &ws[j * 4 * OV..][..4 * OV];
             let wv: [L; OV] = core::array::from_fn(|v| L::load(lanes(&wr[4 * v..])));
