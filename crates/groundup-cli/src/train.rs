@@ -17,7 +17,7 @@ use groundup::data::{Split, IMAGE_PIXELS, NUM_CLASSES};
 use groundup::model_io;
 use groundup::optim::{validate_decay_schedule, OptimizerSpec};
 use groundup::presets::{preset, PRESET_NAMES};
-use groundup::train::{fit, BatchSampler, Event, Session};
+use groundup::train::{fit, BatchSampler, Event, Schedule, Session};
 
 use crate::output::{same_destination, OnInterrupt, OutputFile};
 use crate::progress::Progress;
@@ -42,6 +42,14 @@ pub struct TrainArgs {
     /// Multiply the learning rate by this after each epoch (1: constant).
     #[arg(long)]
     lr_decay: Option<f64>,
+    /// epoch-decay (the rate times --lr-decay each epoch) or one-cycle (a
+    /// linear rise to --lr over the --warmup fraction of the run, then a
+    /// linear fall to ~0 by its last step).
+    #[arg(long)]
+    schedule: Option<String>,
+    /// one-cycle's warm-up, as a fraction of the run (default 0.2).
+    #[arg(long)]
+    warmup: Option<f64>,
     #[arg(long)]
     seed: Option<u64>,
     /// Move each training image by up to this many pixels each way, at random (0: never).
@@ -64,6 +72,9 @@ pub struct TrainArgs {
     metrics: Option<PathBuf>,
 }
 
+/// one-cycle's warm-up when `--warmup` is not given.
+const DEFAULT_WARMUP: f64 = 0.2;
+
 pub fn run(args: TrainArgs) -> CliResult {
     let p = preset(&args.preset).ok_or_else(|| {
         format!("unknown preset {:?}; choose one of {}", args.preset, PRESET_NAMES.join(", "))
@@ -78,6 +89,16 @@ pub fn run(args: TrainArgs) -> CliResult {
     if let Some(d) = args.lr_decay {
         config.lr_decay = d;
     }
+    config.schedule = match (args.schedule.as_deref(), args.warmup) {
+        (None, None) => config.schedule,
+        (Some("epoch-decay"), None) => Schedule::EpochDecay,
+        (Some("one-cycle"), w) => Schedule::OneCycle { warmup: w.unwrap_or(DEFAULT_WARMUP) },
+        (None, Some(w)) if config.schedule.per_step() => Schedule::OneCycle { warmup: w },
+        (Some(other), _) if other != "epoch-decay" && other != "one-cycle" => {
+            return Err(format!("unknown --schedule {other:?}; choose epoch-decay or one-cycle"))
+        }
+        _ => return Err("--warmup applies to --schedule one-cycle only".into()),
+    };
     if let Some(s) = args.seed {
         config.seed = s;
     }

@@ -36,7 +36,7 @@ use crate::layers::Padding;
 use crate::loss::{Objective, Reduction};
 use crate::optim::OptimizerSpec;
 use crate::spec::{LayerSpec, ModelSpec};
-use crate::train::TrainConfig;
+use crate::train::{Schedule, TrainConfig};
 use crate::Init;
 
 /// Every preset name, the default (`cnn`) first.
@@ -66,6 +66,7 @@ pub fn preset(name: &str) -> Option<Preset> {
                 eval_every: 40,
                 seed: 1,
                 shift: 0,
+                schedule: Schedule::EpochDecay,
             },
         },
         "mlp" => Preset {
@@ -81,6 +82,7 @@ pub fn preset(name: &str) -> Option<Preset> {
                 eval_every: 250,
                 seed: 1,
                 shift: 0,
+                schedule: Schedule::EpochDecay,
             },
         },
         "paper-cnn" => Preset {
@@ -96,6 +98,7 @@ pub fn preset(name: &str) -> Option<Preset> {
                 eval_every: 500,
                 seed: 1,
                 shift: 0,
+                schedule: Schedule::EpochDecay,
             },
         },
         "cnn" => Preset {
@@ -116,6 +119,7 @@ pub fn preset(name: &str) -> Option<Preset> {
                 eval_every: 250,
                 seed: 1,
                 shift: 1,
+                schedule: Schedule::EpochDecay,
             },
         },
         _ => return None,
