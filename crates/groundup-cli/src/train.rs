@@ -28,6 +28,10 @@ pub struct TrainArgs {
     /// cnn, mlp, paper-cnn or paper-mlp.
     #[arg(long, default_value = "cnn")]
     preset: String,
+    /// Train this architecture (the page's `#arch=` text, e.g.
+    /// conv8k5-lrelu-pool-conv16k5-lrelu-pool-dense10) with the preset's settings.
+    #[arg(long)]
+    arch: Option<String>,
     #[arg(long)]
     epochs: Option<usize>,
     /// Mini-batch size.
@@ -99,6 +103,9 @@ pub fn run(args: TrainArgs) -> CliResult {
         }
         _ => return Err("--warmup applies to --schedule one-cycle only".into()),
     };
+    if args.lr_decay.is_some() && config.schedule.per_step() {
+        return Err("--lr-decay applies to --schedule epoch-decay only (one-cycle anneals on its own)".into());
+    }
     if let Some(s) = args.seed {
         config.seed = s;
     }
@@ -116,7 +123,11 @@ pub fn run(args: TrainArgs) -> CliResult {
     config.validate().map_err(|e| e.to_string())?;
     validate_decay_schedule(config.optimizer.learning_rate(), config.lr_decay, config.epochs)
         .map_err(|e| e.to_string())?;
-    p.spec.fits_data(IMAGE_PIXELS, NUM_CLASSES).map_err(|e| format!("preset {}: {e}", p.name))?;
+    let spec = match &args.arch {
+        Some(text) => groundup::arch::parse(text).map_err(|e| format!("--arch: {e}"))?,
+        None => p.spec.clone(),
+    };
+    spec.fits_data(IMAGE_PIXELS, NUM_CLASSES).map_err(|e| format!("preset {}: {e}", p.name))?;
 
     // The outputs, before any work: a typo in a path should not cost a run.
     if let (Some(save), Some(metrics)) = (&args.save, &args.metrics) {
@@ -149,7 +160,7 @@ pub fn run(args: TrainArgs) -> CliResult {
         );
     }
     let (train_len, test_len) = (train.len(), test.len());
-    let mut session = Session::new(&p.spec, config.clone(), train, test).map_err(|e| e.to_string())?;
+    let mut session = Session::new(&spec, config.clone(), train, test).map_err(|e| e.to_string())?;
     eprintln!("{} ({} weights):", p.title, session.network().num_params());
     for line in session.network().describe() {
         eprintln!("  {line}");
@@ -224,6 +235,7 @@ pub fn run(args: TrainArgs) -> CliResult {
         "steps": summary.steps,
         "batch_size": config.batch_size,
         "optimizer": config.optimizer.name(),
+        "schedule": config.schedule.name(),
         "learning_rate": config.optimizer.learning_rate(),
         "seed": config.seed,
         "train_accuracy": summary.train_accuracy,

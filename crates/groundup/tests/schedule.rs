@@ -135,3 +135,14 @@ fn pausing_a_one_cycle_run_anywhere_changes_nothing() {
     assert!(whole.done() && paused.done());
     assert_eq!(weight_bits(whole.network()), weight_bits(paused.network()));
 }
+
+#[test]
+fn the_cnn_preset_trains_one_cycle_and_the_paper_presets_keep_their_constant_rate() {
+    let cnn = preset("cnn").unwrap().train;
+    assert!(matches!(cnn.schedule, Schedule::OneCycle { warmup } if warmup > 0.0 && warmup < 0.5));
+    cnn.validate().unwrap();
+    for name in ["paper-cnn", "paper-mlp"] {
+        let p = preset(name).unwrap().train;
+        assert_eq!((p.schedule, p.lr_decay), (Schedule::EpochDecay, 1.0), "{name}");
+    }
+}
