@@ -176,10 +176,10 @@ describe('the groundup page', () => {
     await batch.press('Enter');
     await page.waitForFunction(() => document.getElementById('batchSize-error').textContent !== '');
     assert.match(await errorOf('batchSize'), /^batch size: 0 is not between 1 and/);
-    // Fixing them clears the refusals.
-    await lr.fill('0.004');
+    // Fixing them (back to the cnn preset's own values) clears the refusals.
+    await lr.fill('0.012');
     await lr.press('Enter');
-    await batch.fill('64');
+    await batch.fill('128');
     await batch.press('Enter');
     await page.waitForFunction(() => !document.querySelector('[aria-invalid="true"]'));
     assertClean();

@@ -17,7 +17,7 @@ use groundup::data::{Split, IMAGE_PIXELS, NUM_CLASSES};
 use groundup::model_io;
 use groundup::optim::{validate_decay_schedule, OptimizerSpec};
 use groundup::presets::{preset, PRESET_NAMES};
-use groundup::train::{fit, BatchSampler, Event, Session};
+use groundup::train::{fit, BatchSampler, Event, Schedule, Session};
 
 use crate::output::{same_destination, OnInterrupt, OutputFile};
 use crate::progress::Progress;
@@ -28,6 +28,10 @@ pub struct TrainArgs {
     /// cnn, mlp, paper-cnn or paper-mlp.
     #[arg(long, default_value = "cnn")]
     preset: String,
+    /// Train this architecture (the page's `#arch=` text, e.g.
+    /// conv8k5-lrelu-pool-conv16k5-lrelu-pool-dense10) with the preset's settings.
+    #[arg(long)]
+    arch: Option<String>,
     #[arg(long)]
     epochs: Option<usize>,
     /// Mini-batch size.
@@ -42,6 +46,14 @@ pub struct TrainArgs {
     /// Multiply the learning rate by this after each epoch (1: constant).
     #[arg(long)]
     lr_decay: Option<f64>,
+    /// epoch-decay (the rate times --lr-decay each epoch) or one-cycle (a
+    /// linear rise to --lr over the --warmup fraction of the run, then a
+    /// linear fall to ~0 by its last step).
+    #[arg(long)]
+    schedule: Option<String>,
+    /// one-cycle's warm-up, as a fraction of the run (default 0.2).
+    #[arg(long)]
+    warmup: Option<f64>,
     #[arg(long)]
     seed: Option<u64>,
     /// Move each training image by up to this many pixels each way, at random (0: never).
@@ -64,6 +76,9 @@ pub struct TrainArgs {
     metrics: Option<PathBuf>,
 }
 
+/// one-cycle's warm-up when `--warmup` is not given.
+const DEFAULT_WARMUP: f64 = 0.2;
+
 pub fn run(args: TrainArgs) -> CliResult {
     let p = preset(&args.preset).ok_or_else(|| {
         format!("unknown preset {:?}; choose one of {}", args.preset, PRESET_NAMES.join(", "))
@@ -77,6 +92,19 @@ pub fn run(args: TrainArgs) -> CliResult {
     }
     if let Some(d) = args.lr_decay {
         config.lr_decay = d;
+    }
+    config.schedule = match (args.schedule.as_deref(), args.warmup) {
+        (None, None) => config.schedule,
+        (Some("epoch-decay"), None) => Schedule::EpochDecay,
+        (Some("one-cycle"), w) => Schedule::OneCycle { warmup: w.unwrap_or(DEFAULT_WARMUP) },
+        (None, Some(w)) if config.schedule.per_step() => Schedule::OneCycle { warmup: w },
+        (Some(other), _) if other != "epoch-decay" && other != "one-cycle" => {
+            return Err(format!("unknown --schedule {other:?}; choose epoch-decay or one-cycle"))
+        }
+        _ => return Err("--warmup applies to --schedule one-cycle only".into()),
+    };
+    if args.lr_decay.is_some() && config.schedule.per_step() {
+        return Err("--lr-decay applies to --schedule epoch-decay only (one-cycle anneals on its own)".into());
     }
     if let Some(s) = args.seed {
         config.seed = s;
@@ -95,7 +123,11 @@ pub fn run(args: TrainArgs) -> CliResult {
     config.validate().map_err(|e| e.to_string())?;
     validate_decay_schedule(config.optimizer.learning_rate(), config.lr_decay, config.epochs)
         .map_err(|e| e.to_string())?;
-    p.spec.fits_data(IMAGE_PIXELS, NUM_CLASSES).map_err(|e| format!("preset {}: {e}", p.name))?;
+    let spec = match &args.arch {
+        Some(text) => groundup::arch::parse(text).map_err(|e| format!("--arch: {e}"))?,
+        None => p.spec.clone(),
+    };
+    spec.fits_data(IMAGE_PIXELS, NUM_CLASSES).map_err(|e| format!("preset {}: {e}", p.name))?;
 
     // The outputs, before any work: a typo in a path should not cost a run.
     if let (Some(save), Some(metrics)) = (&args.save, &args.metrics) {
@@ -128,7 +160,7 @@ pub fn run(args: TrainArgs) -> CliResult {
         );
     }
     let (train_len, test_len) = (train.len(), test.len());
-    let mut session = Session::new(&p.spec, config.clone(), train, test).map_err(|e| e.to_string())?;
+    let mut session = Session::new(&spec, config.clone(), train, test).map_err(|e| e.to_string())?;
     eprintln!("{} ({} weights):", p.title, session.network().num_params());
     for line in session.network().describe() {
         eprintln!("  {line}");
@@ -203,6 +235,7 @@ pub fn run(args: TrainArgs) -> CliResult {
         "steps": summary.steps,
         "batch_size": config.batch_size,
         "optimizer": config.optimizer.name(),
+        "schedule": config.schedule.name(),
         "learning_rate": config.optimizer.learning_rate(),
         "seed": config.seed,
         "train_accuracy": summary.train_accuracy,

@@ -103,9 +103,23 @@ fn train_refuses_a_learning_rate_too_small_to_change_any_weight() {
 
 #[test]
 fn train_refuses_a_decay_that_takes_the_learning_rate_below_what_f32_can_step() {
-    // cnn: 0.004 decayed by 0.35 per epoch is below 1e-7 after 11 epochs.
-    let output =
-        run(&["train", "--preset", "cnn", "--epochs", "40", "--data", &sample_dir().display().to_string()]);
+    // 0.004 decayed by 0.35 per epoch is below 1e-7 after 11 epochs.
+    let data = sample_dir().display().to_string();
+    let output = run(&[
+        "train",
+        "--preset",
+        "cnn",
+        "--schedule",
+        "epoch-decay",
+        "--lr",
+        "0.004",
+        "--lr-decay",
+        "0.35",
+        "--epochs",
+        "40",
+        "--data",
+        &data,
+    ]);
     assert_refused(&output, &["epochs: ", "train at most 11 epochs"]);
 }
 

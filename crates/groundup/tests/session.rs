@@ -84,6 +84,7 @@ fn the_schedule_decays_the_learning_rate_each_epoch_and_ends_on_time() {
         c.batch_size = 128;
         c.epochs = 3;
         c.lr_decay = 0.5;
+        c.schedule = groundup::train::Schedule::EpochDecay;
         c.shift = 0;
     });
     let base = s.config().optimizer.learning_rate();

@@ -9,7 +9,7 @@ use common::{sample_test, sample_train};
 use groundup::layers::Padding;
 use groundup::loss::{Objective, Reduction};
 use groundup::optim::OptimizerSpec;
-use groundup::train::{Session, StepReport, TrainConfig, STALL_WINDOW};
+use groundup::train::{Schedule, Session, StepReport, TrainConfig, STALL_WINDOW};
 use groundup::{Init, LayerSpec, ModelSpec};
 
 /// pool 4×4 → conv 4@3×3 → ReLU → dense 10: a ReLU CNN small enough to
@@ -53,6 +53,7 @@ fn sgd(learning_rate: f64) -> TrainConfig {
         eval_every: 0,
         seed: 3,
         shift: 0,
+        schedule: Schedule::EpochDecay,
     }
 }
 

@@ -13,7 +13,8 @@ use groundup::metrics::BatchMetrics;
 use groundup::optim::OptimizerSpec;
 use groundup::presets::preset;
 use groundup::train::{
-    accumulate_gradients, evaluate, fit, BatchSampler, Event, GradientSums, Session, TrainConfig, Trainer,
+    accumulate_gradients, evaluate, fit, BatchSampler, Event, GradientSums, Schedule, Session, TrainConfig,
+    Trainer,
 };
 use groundup::{ConfigError, Init, LayerSpec, ModelSpec, Network, TrainError};
 use ndarray::Array2;
@@ -249,6 +250,7 @@ fn explosive() -> Vec<(&'static str, ModelSpec, TrainConfig)> {
         eval_every: 0,
         seed: 3,
         shift: 0,
+        schedule: Schedule::EpochDecay,
     };
     let paper = preset("paper-cnn").unwrap();
     vec![
@@ -372,6 +374,7 @@ fn overflow_on_update(optimizer: OptimizerSpec) -> Trainer {
         eval_every: 0,
         seed: 9,
         shift: 0,
+        schedule: Schedule::EpochDecay,
     };
     Trainer::new(&spec, &config).unwrap()
 }

@@ -7,7 +7,7 @@ use super::inputs::Source;
 use crate::loss::{Objective, Reduction};
 use crate::optim::OptimizerSpec;
 use crate::presets::preset;
-use crate::train::{find_preset, TrainConfig, MAX_EPOCHS};
+use crate::train::{find_preset, Schedule, TrainConfig, MAX_EPOCHS};
 use crate::{ConfigError, Init, LayerSpec, ModelSpec};
 
 /// The paper's CNN learning rate (§4.3.2: ".0001 through testing").
@@ -66,6 +66,7 @@ pub fn autoencoder(hidden: usize) -> (ModelSpec, TrainConfig) {
         eval_every: 0,
         seed: 1,
         shift: 0,
+        schedule: Schedule::EpochDecay,
     };
     (spec, config)
 }

@@ -1,9 +1,11 @@
 //! How to train — everything but the architecture — and the schedule it
-//! implies: the learning rate of each epoch.
+//! implies: the learning rate of each epoch, or of each step
+//! ([`super::schedule`]).
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::schedule::{RunPosition, Schedule};
 use crate::data::{shifted_subset, Dataset, MAX_SHIFT};
 use crate::loss::Reduction;
 use crate::optim::{validate_decay_schedule, OptimizerSpec};
@@ -28,6 +30,10 @@ pub struct TrainConfig {
     /// random (0: never). See [`crate::data::shifted_subset`].
     #[serde(default)]
     pub shift: usize,
+    /// How the learning rate moves over the run (see [`super::schedule`]);
+    /// runs saved before schedules existed decay per epoch.
+    #[serde(default)]
+    pub schedule: Schedule,
 }
 
 fn one() -> f64 {
@@ -64,6 +70,7 @@ impl TrainConfig {
             ));
         }
         self.optimizer.validate()?;
+        self.schedule.validate()?;
         validate_decay_schedule(self.optimizer.learning_rate(), self.lr_decay, self.epochs)
     }
 
@@ -76,6 +83,11 @@ impl TrainConfig {
     /// The learning rate for `epoch` (0-based) after decay.
     pub fn learning_rate_at(&self, epoch: usize) -> f64 {
         self.optimizer.learning_rate() * self.lr_decay.powi(epoch.min(i32::MAX as usize) as i32)
+    }
+
+    /// The learning rate of the step at `at` under the configured schedule.
+    pub fn learning_rate_of_step(&self, at: &RunPosition) -> f64 {
+        self.schedule.learning_rate(self.optimizer.learning_rate(), self.lr_decay, at)
     }
 
     /// This configuration with the settings of `patch` applied, validated:

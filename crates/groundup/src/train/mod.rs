@@ -4,6 +4,7 @@
 //! |---|---|
 //! | [`config`] | the settings of a run and the learning rate of each epoch |
 //! | [`sampler`] | which images each step learns from |
+//! | [`schedule`] | the learning rate over a run: per epoch, or one cycle |
 //! | [`trainer`] | one step, whole or from shards, and the divergence guard |
 //! | [`finite`] | the guard's fast search for a NaN or an infinity |
 //! | [`mod@evaluate`] | loss, accuracy and confusion matrix, in pieces that add |
@@ -16,6 +17,7 @@ pub mod evaluate;
 pub mod finite;
 pub mod fit;
 pub mod sampler;
+pub mod schedule;
 pub mod session;
 pub mod stall;
 pub mod trainer;
@@ -24,6 +26,7 @@ pub use config::{SettingsPatch, TrainConfig, MAX_BATCH, MAX_EPOCHS};
 pub use evaluate::{evaluate, evaluate_range, evaluation_sums, EvalSums};
 pub use fit::{fit, Event, FitSummary};
 pub use sampler::BatchSampler;
+pub use schedule::{RunPosition, Schedule};
 pub use session::{find_preset, EvalReport, Examples, Session, SettingsView, ShardPlan, StepReport};
 pub use stall::{Stall, StallDetector, STALL_MAX_ACCURACY, STALL_RELATIVE_CHANGE, STALL_WINDOW};
 pub use trainer::{

@@ -64,6 +64,12 @@ impl BatchSampler {
         (self.epoch, batch)
     }
 
+    /// Images of the current epoch handed out so far, and in the epoch:
+    /// where the last batch ended.
+    pub fn drawn(&self) -> (usize, usize) {
+        (self.next, self.order.len())
+    }
+
     /// Steps in one epoch over `len` examples.
     pub fn batches_per_epoch(len: usize, batch_size: usize) -> usize {
         len.div_ceil(batch_size.max(1))

@@ -3,6 +3,7 @@
 
 use super::{usage, PendingBatch, Session, ShardPlan, StepReport};
 use crate::data::Dataset;
+use crate::train::schedule::RunPosition;
 use crate::train::trainer::GradientSums;
 use crate::{ConfigError, Error};
 
@@ -10,7 +11,7 @@ impl Session {
     // ---- training ---------------------------------------------------------
 
     /// The next batch's `(epoch, indices)`, with the learning rate of its
-    /// epoch set; `None` once the configured epochs are done.
+    /// epoch (or, for a per-step schedule, of its place in the run) set; `None` once the configured epochs are done.
     fn next_batch(&mut self) -> Result<Option<(usize, Vec<usize>)>, Error> {
         if self.train.is_empty() {
             return Err(ConfigError::new("training_data", "there are no training images yet").into());
@@ -18,6 +19,19 @@ impl Session {
         let epoch = self.sampler.next_epoch();
         if epoch >= self.config.epochs {
             return Ok(None);
+        }
+        if self.config.schedule.per_step() {
+            let (epoch, indices) = self.sampler.next_batch(self.config.batch_size, self.trainer.rng());
+            let (drawn, epoch_len) = self.sampler.drawn();
+            let at = RunPosition {
+                epoch,
+                before: drawn - indices.len(),
+                batch: indices.len(),
+                epoch_len,
+                epochs: self.config.epochs,
+            };
+            self.trainer.set_learning_rate(self.config.learning_rate_of_step(&at))?;
+            return Ok(Some((epoch, indices)));
         }
         if epoch != self.sampler.epoch() || self.trainer.steps() == 0 {
             self.trainer.set_learning_rate(self.config.learning_rate_at(epoch))?;
