@@ -34,7 +34,8 @@ enum Command {
         command: DataCommand,
     },
     /// Train a preset network on MNIST.
-    Train(train::TrainArgs),
+    // Boxed: its many flags make it the largest variant by far.
+    Train(Box<train::TrainArgs>),
     /// Accuracy and confusion matrix of a saved model on the test set.
     Eval {
         /// A model saved by `groundup train --save`.
@@ -73,7 +74,7 @@ fn main() -> ExitCode {
         Command::Data { command: DataCommand::Prepare { from, out, no_verify } } => {
             data_prepare(&from, &out, !no_verify)
         }
-        Command::Train(args) => train::run(args),
+        Command::Train(args) => train::run(*args),
         Command::Eval { model, data } => eval(&model, &data),
         Command::Gradcheck(args) => gradcheck::run(args),
         Command::Bench(args) => bench::run(args),
