@@ -617,11 +617,28 @@ macro_rules! binding_tests {
     ($($name:ident),* $(,)?) => {
         $(
             #[wasm_bindgen_test::wasm_bindgen_test]
-            fn $name() {
+            async fn $name() {
+                common::yield_to_event_loop().await;
                 common::$name();
             }
         )*
     };
+}
+
+/// Lets the event loop run one task (`setTimeout(0)`) before a test. The
+/// tests are synchronous; run back to back they keep a page's renderer busy
+/// for ~18 s on a loaded 2-core machine, and chromedriver gives up on a
+/// renderer that has not answered the runner's polls for 30 s (it did once,
+/// with two CI runs side by side). A yield between tests answers them.
+pub async fn yield_to_event_loop() {
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout"))
+            .expect("a global setTimeout");
+        js_sys::Function::from(set_timeout)
+            .call2(&JsValue::UNDEFINED, &resolve, &JsValue::from(0))
+            .expect("setTimeout");
+    });
+    wasm_bindgen_futures::JsFuture::from(tick).await.expect("a timer resolves");
 }
 
 pub fn an_experiment_runs_on_copies_and_crosses_as_plain_objects() {
