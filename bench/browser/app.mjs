@@ -68,7 +68,7 @@ async function run(context, url, workers, seed, opts) {
       { timeout: 120_000 },
     );
     await page.waitForFunction((n) => document.documentElement.dataset.workers === String(n), workers, { timeout: 10_000 });
-    const shown = await page.evaluate(() => ({ preset: document.getElementById('preset').value, seed: Number(document.getElementById('seed').value), batch: Number(document.getElementById('batch').value), epochs: Number(document.getElementById('epochs').value) }));
+    const shown = await page.evaluate(() => ({ preset: document.getElementById('preset').value, seed: Number(document.getElementById('seed').value), batch: Number(document.getElementById('batchSize').value), epochs: Number(document.getElementById('epochs').value) }));
     if (shown.preset !== 'cnn' || shown.seed !== seed) throw new Error(`the page shows preset ${shown.preset}, seed ${shown.seed}; asked for cnn, ${seed}`);
     const build = await page.evaluate(() => document.documentElement.dataset.wasm);
     await page.click('#reset');
