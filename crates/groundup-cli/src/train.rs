@@ -43,6 +43,12 @@ pub struct TrainArgs {
     /// sgd, momentum or adam.
     #[arg(long)]
     optimizer: Option<String>,
+    /// Adam's decay of its running mean of gradients (default 0.9).
+    #[arg(long)]
+    beta1: Option<f64>,
+    /// Adam's decay of its running mean of squared gradients (default 0.999).
+    #[arg(long)]
+    beta2: Option<f64>,
     /// Multiply the learning rate by this after each epoch (1: constant).
     #[arg(long)]
     lr_decay: Option<f64>,
@@ -120,6 +126,13 @@ pub fn run(args: TrainArgs) -> CliResult {
         Some(name) => OptimizerSpec::from_name(name, lr).map_err(|e| e.to_string())?,
         None => config.optimizer.with_learning_rate(lr),
     };
+    if args.beta1.is_some() || args.beta2.is_some() {
+        let OptimizerSpec::Adam { beta1, beta2, .. } = &mut config.optimizer else {
+            return Err("--beta1 and --beta2 apply to --optimizer adam only".into());
+        };
+        *beta1 = args.beta1.unwrap_or(*beta1);
+        *beta2 = args.beta2.unwrap_or(*beta2);
+    }
     config.validate().map_err(|e| e.to_string())?;
     validate_decay_schedule(config.optimizer.learning_rate(), config.lr_decay, config.epochs)
         .map_err(|e| e.to_string())?;

@@ -123,6 +123,15 @@ fn train_refuses_a_decay_that_takes_the_learning_rate_below_what_f32_can_step() 
     assert_refused(&output, &["epochs: ", "train at most 11 epochs"]);
 }
 
+#[test]
+fn train_refuses_adam_betas_outside_the_unit_interval_and_betas_for_another_optimizer() {
+    let data = sample_dir().display().to_string();
+    let output = run(&["train", "--preset", "cnn", "--beta2", "1.5", "--data", &data]);
+    assert_refused(&output, &["beta2"]);
+    let output = run(&["train", "--preset", "cnn", "--optimizer", "sgd", "--beta1", "0.8", "--data", &data]);
+    assert_refused(&output, &["--beta1", "adam only"]);
+}
+
 // ---------------------------------------------------------------------------
 // Outputs checked before training
 // ---------------------------------------------------------------------------

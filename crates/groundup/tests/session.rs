@@ -397,3 +397,25 @@ fn uneven_shares_split_the_batch_by_share_and_train_as_one_worker_would() {
         assert!(matches!(&e, Error::Config(c) if c.field == "shares" || c.field == "parts"), "{e:?}");
     }
 }
+
+#[test]
+fn naming_the_optimizer_in_force_keeps_its_hyperparameters_and_a_new_one_starts_from_defaults() {
+    use groundup::optim::OptimizerSpec;
+    let betas = |s: &Session| match s.config().optimizer {
+        OptimizerSpec::Adam { beta1, beta2, .. } => Some((beta1, beta2)),
+        _ => None,
+    };
+    let mut s = session("cnn", |c| {
+        c.optimizer = OptimizerSpec::Adam { learning_rate: 0.01, beta1: 0.85, beta2: 0.98, epsilon: 1e-8 };
+    });
+    // The page sends every field, the optimizer's name included.
+    let adam =
+        |lr| SettingsPatch { optimizer: Some("adam".into()), learning_rate: Some(lr), ..Default::default() };
+    s.configure(&adam(0.002)).unwrap();
+    assert_eq!(betas(&s), Some((0.85, 0.98)));
+    assert_eq!(s.config().optimizer.learning_rate(), 0.002);
+    s.configure(&SettingsPatch { optimizer: Some("sgd".into()), ..Default::default() }).unwrap();
+    assert_eq!(s.config().optimizer.name(), "sgd");
+    s.configure(&adam(0.001)).unwrap();
+    assert_eq!(betas(&s), Some((0.9, 0.999)));
+}

@@ -92,13 +92,15 @@ impl TrainConfig {
 
     /// This configuration with the settings of `patch` applied, validated:
     /// all or nothing. A new optimizer takes the patch's learning rate, or
-    /// else the current one.
+    /// else the current one, and its default hyperparameters; naming the
+    /// optimizer already in force keeps its own (a preset's Adam betas
+    /// survive a page that sends every field).
     pub fn patched(&self, patch: &SettingsPatch) -> Result<TrainConfig, ConfigError> {
         let mut config = self.clone();
         let lr = patch.learning_rate.unwrap_or(config.optimizer.learning_rate());
         config.optimizer = match &patch.optimizer {
-            Some(name) => OptimizerSpec::from_name(name, lr)?,
-            None => config.optimizer.with_learning_rate(lr),
+            Some(name) if name != config.optimizer.name() => OptimizerSpec::from_name(name, lr)?,
+            _ => config.optimizer.with_learning_rate(lr),
         };
         config.batch_size = patch.batch_size.unwrap_or(config.batch_size);
         config.epochs = patch.epochs.unwrap_or(config.epochs);

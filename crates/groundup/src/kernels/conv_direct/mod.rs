@@ -245,7 +245,7 @@ fn correlate(
         let out = &mut out[positions * c0..][..positions * width];
         let run = match width / 4 {
             1 => correlate_chunk::<1, 4>,
-            2 => correlate_chunk::<2, 4>,
+            2 => correlate_chunk::<2, 3>,
             3 => correlate_chunk::<3, 2>,
             _ => correlate_chunk::<4, 2>,
         };

@@ -14,9 +14,15 @@
 //!                 (t: T rows (i, j) of ∂W; pos: every output position)
 //! ```
 //!
-//! T·OV accumulators + OV loaded vectors + 1 broadcast stay ≤ 13 live
-//! vectors: V8 allocates 15 xmm registers on x86-64 and a tile that needs
-//! more spills on every step at half the speed (see `kernels::gemm`).
+//! V8 allocates 15 xmm registers on x86-64, and a tile that needs more
+//! spills on every step at half the speed (see `kernels::gemm`). The
+//! forward broadcasts its T values first and then loads one weight vector
+//! at a time: T·OV accumulators + T broadcasts + 1 vector (+ 1 product, for
+//! mul + add) ≤ 14 live. Loading all OV weight vectors first, conv2's
+//! forward tile (T 2, OV 4) needed 15 and spilled: 13.6 → 40.1 GFLOP/s
+//! with the change and with the bounds checks gone from its inner loop
+//! (bench/kernels `conv_breakdown`, relaxed build, one run each). ∂W's
+//! tile measured the other way round (see there).
 //! The tiles are out of line for the same reason as gemm's: inlined into the
 //! loops around them, V8's register allocator keeps less in registers.
 
@@ -58,17 +64,23 @@ pub(super) fn correlate_tile<L: Lanes, const T: usize, const OV: usize>(
     let start: [L; OV] = core::array::from_fn(|v| L::load(lanes(&init[4 * v..])));
     let mut acc = [start; T];
     for i in 0..k {
+        // One row of the window: kc taps of OV weight vectors each. Both
+        // operands are cut to exactly kc items, so LLVM proves every index
+        // below in bounds (from `ws[j·4·OV..]` it could not: j·4·OV may
+        // wrap), and no check is left in the loop to hold registers.
+        let (wq, _) = w[i * kc * 4 * OV..].as_chunks::<4>();
+        let (wj, _) = wq.as_chunks::<OV>();
+        let wj = &wj[..kc];
         let xs: [&[f32]; T] = core::array::from_fn(|t| &x[i * row + t * c..][..kc]);
-        let ws = &w[i * kc * 4 * OV..][..kc * 4 * OV];
-        // Indices below kc into slices of exactly kc (and kc·4·OV), so that
-        // LLVM can drop the bounds checks from the loop.
         for j in 0..kc {
-            let wr = &ws[j * 4 * OV..][..4 * OV];
-            let wv: [L; OV] = core::array::from_fn(|v| L::load(lanes(&wr[4 * v..])));
-            for (acc_t, xs_t) in acc.iter_mut().zip(&xs) {
-                let s = L::splat(xs_t[j]);
-                for (a, &wv) in acc_t.iter_mut().zip(&wv) {
-                    *a = L::madd(s, wv, *a);
+            // The T broadcasts first, then one weight vector at a time:
+            // T·OV accumulators + T broadcasts + 1 weight vector live, not
+            // + OV weight vectors (conv2's 4×2 tile spilled with those).
+            let s: [L; T] = core::array::from_fn(|t| L::splat(xs[t][j]));
+            for v in 0..OV {
+                let wv = L::load(&wj[j][v]);
+                for t in 0..T {
+                    acc[t][v] = L::madd(s[t], wv, acc[t][v]);
                 }
             }
         }
@@ -111,6 +123,10 @@ pub(super) fn grad_w_tile<L: Lanes, const T: usize, const OV: usize>(
     for (oy, drow) in dy.chunks_exact(at.wo * 4 * OV).take(at.ho).enumerate() {
         let xrow = &x[oy * at.row..];
         for (ox, d) in drow.chunks_exact(4 * OV).enumerate() {
+            // All OV δ vectors first, then one broadcast at a time: the
+            // order of `correlate_tile` (broadcasts first) measured at half
+            // the speed here (conv2: 15 against 31 GFLOP/s, bench/kernels
+            // `conv_breakdown`, one run each).
             let dv: [L; OV] = core::array::from_fn(|v| L::load(lanes(&d[4 * v..])));
             let base = ox * at.c;
             for (acc_t, &off_t) in acc.iter_mut().zip(off) {
