@@ -12,7 +12,7 @@
 // in the system Chromium with ?workers=N#preset=cnn&seed=S, waits for the
 // data, presses Reset and Train, and reads the page's `groundup.history`
 // (main.js): per-batch loss and accuracy, images/s, and every evaluation with
-// its arrival time. Full-test-set evaluations come at each epoch's end; the
+// its arrival time. Full-test-set evaluations come at every half epoch; the
 // time to 99% is from the press of Train to the first full evaluation at
 // ≥ 99.0%. Writes the table to stderr, JSON to --out and the last stdout
 // line, and the runs' loss curves to target/bench/convergence.svg.

@@ -29,7 +29,7 @@ export function newRun() {
   return {
     stepsPerSlice: 1,
     sinceEvalMs: 0,
-    lastEpoch: w.trainer.epoch,
+    lastHalfEpochs: w.trainer.halfEpochs, // a full evaluation each time the session's count moves on
     elapsedBefore: 0, // wall time trained (with evaluations) before the current stretch
     startedAt: 0, // performance.now() when Train was last pressed
     speedWindow: [], // [{ms, images}] of recent slices, for images/s

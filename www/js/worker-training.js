@@ -168,8 +168,8 @@ function sliceDone(report, ms) {
     evaluate(true, () => afterEvaluation(true));
     return;
   }
-  if (report.epoch !== w.run.lastEpoch) {
-    w.run.lastEpoch = report.epoch;
+  if (report.halfEpochs !== w.run.lastHalfEpochs) {
+    w.run.lastHalfEpochs = report.halfEpochs;
     evaluate(true, () => afterEvaluation(true));
   } else if (w.run.sinceEvalMs >= EVAL_EVERY_MS) {
     evaluate(false, () => afterEvaluation(false));

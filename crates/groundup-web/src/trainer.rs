@@ -102,6 +102,12 @@ impl WebTrainer {
         self.session.epoch()
     }
 
+    /// Half epochs trained (see `Session::half_epochs`).
+    #[wasm_bindgen(getter, js_name = halfEpochs)]
+    pub fn half_epochs(&self) -> usize {
+        self.session.half_epochs()
+    }
+
     /// True once the configured number of epochs has been trained.
     #[wasm_bindgen(getter)]
     pub fn done(&self) -> bool {

@@ -419,3 +419,29 @@ fn naming_the_optimizer_in_force_keeps_its_hyperparameters_and_a_new_one_starts_
     s.configure(&adam(0.001)).unwrap();
     assert_eq!(betas(&s), Some((0.9, 0.999)));
 }
+
+#[test]
+fn half_epochs_count_every_epoch_twice_whole_or_sharded() {
+    // 500 training images in batches of 128: 128, 256, 384, 500 drawn per
+    // epoch; half an epoch is 250 images.
+    let expected = [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6];
+    let mut s = session("mlp", |c| {
+        c.batch_size = 128;
+        c.epochs = 3;
+    });
+    assert_eq!(s.half_epochs(), 0);
+    let whole: Vec<usize> = (0..12).map(|_| s.train_steps(1).unwrap().half_epochs).collect();
+    assert_eq!(whole, expected);
+    assert_eq!(s.half_epochs(), 6);
+    assert!(s.train_steps(1).unwrap().done);
+
+    let mut s = session("mlp", |c| {
+        c.batch_size = 128;
+        c.epochs = 3;
+    });
+    let mut helper =
+        Network::new(s.network().spec(), &mut rand::rngs::Xoshiro256PlusPlus::seed_from_u64(0)).unwrap();
+    let sharded: Vec<usize> =
+        (0..12).map(|_| sharded_step(&mut s, &mut helper, 2).expect("a step").half_epochs).collect();
+    assert_eq!(sharded, expected);
+}
