@@ -749,6 +749,20 @@ fn shard_gradients_are_checked() {
     }
     assert_eq!(weight_bits(trainer.network()), before, "a refused step moved the weights");
     assert_eq!(trainer.steps(), 0);
+
+    // Nor did it move the optimizer (the preset's Adam, whose moments and step count the refused
+    // update had already advanced): the next steps are exactly those of a trainer that never saw it.
+    let mut untouched = Trainer::new(&spec, &config).unwrap();
+    for start in [16, 32] {
+        let (x, labels) = data.batch(&(start..start + 16).collect::<Vec<_>>());
+        trainer.train_batch(x.clone(), &labels, 0).unwrap();
+        untouched.train_batch(x, &labels, 0).unwrap();
+    }
+    assert_eq!(
+        weight_bits(trainer.network()),
+        weight_bits(untouched.network()),
+        "the refused step left a trace"
+    );
 }
 
 // Flat weights carry a network to another worker exactly, and bad ones are refused untouched.

@@ -33,7 +33,8 @@ impl<F: Real> Adam<F> {
         Self { learning_rate, beta1, beta2, epsilon, t: 0, moments: Vec::new() }
     }
 
-    pub fn step(&mut self, params: &mut [&mut Param<F>]) {
+    /// See [`Optimizer::step_into`](super::Optimizer::step_into).
+    pub fn step_into(&mut self, params: &[&Param<F>], grad_scale: F, next: &mut [ArrayD<F>]) -> bool {
         if self.moments.is_empty() {
             let zeros = |p: &Param<F>| ArrayD::zeros(p.value.raw_dim());
             self.moments = params.iter().map(|p| (zeros(p), zeros(p))).collect();
@@ -45,12 +46,19 @@ impl<F: Real> Adam<F> {
         let correction1 = one - b1.powi(self.t);
         let correction2 = one - b2.powi(self.t);
         let lr = self.learning_rate / correction1;
-        for (p, (m, v)) in params.iter_mut().zip(&mut self.moments) {
-            Zip::from(&mut p.value).and(m).and(v).and(&p.grad).for_each(|w, m, v, &g| {
-                *m = b1 * *m + (one - b1) * g;
-                *v = b2 * *v + (one - b2) * g * g;
-                *w -= lr * *m / ((*v / correction2).sqrt() + eps);
-            });
+        let mut finite = true;
+        for ((p, (m, v)), next) in params.iter().zip(&mut self.moments).zip(next) {
+            finite &= Zip::from(next).and(&p.value).and(m).and(v).and(&p.grad).fold(
+                true,
+                |finite, next, &w, m, v, &g| {
+                    let g = g * grad_scale;
+                    *m = b1 * *m + (one - b1) * g;
+                    *v = b2 * *v + (one - b2) * g * g;
+                    *next = w - lr * *m / ((*v / correction2).sqrt() + eps);
+                    finite & next.is_finite()
+                },
+            );
         }
+        finite
     }
 }

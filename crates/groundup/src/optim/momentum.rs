@@ -26,16 +26,21 @@ impl<F: Real> Momentum<F> {
         Self { learning_rate, momentum, velocity: Vec::new() }
     }
 
-    pub fn step(&mut self, params: &mut [&mut Param<F>]) {
+    /// See [`Optimizer::step_into`](super::Optimizer::step_into).
+    pub fn step_into(&mut self, params: &[&Param<F>], grad_scale: F, next: &mut [ArrayD<F>]) -> bool {
         if self.velocity.is_empty() {
             self.velocity = params.iter().map(|p| ArrayD::zeros(p.value.raw_dim())).collect();
         }
         let (lr, mu) = (self.learning_rate, self.momentum);
-        for (p, v) in params.iter_mut().zip(&mut self.velocity) {
-            Zip::from(&mut p.value).and(v).and(&p.grad).for_each(|w, v, &g| {
-                *v = mu * *v + g;
-                *w -= lr * *v;
-            });
+        let mut finite = true;
+        for ((p, v), next) in params.iter().zip(&mut self.velocity).zip(next) {
+            finite &=
+                Zip::from(next).and(&p.value).and(v).and(&p.grad).fold(true, |finite, next, &w, v, &g| {
+                    *v = mu * *v + g * grad_scale;
+                    *next = w - lr * *v;
+                    finite & next.is_finite()
+                });
         }
+        finite
     }
 }

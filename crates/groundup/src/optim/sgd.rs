@@ -7,7 +7,7 @@
 //! Stateless. Whether ∇E is the batch's mean or sum gradient is decided by the
 //! loss's [`Reduction`](crate::loss::Reduction), not here.
 
-use ndarray::Zip;
+use ndarray::{ArrayD, Zip};
 
 use crate::layers::Param;
 use crate::Real;
@@ -22,10 +22,16 @@ impl<F: Real> Sgd<F> {
         Self { learning_rate }
     }
 
-    pub fn step(&mut self, params: &mut [&mut Param<F>]) {
+    /// See [`Optimizer::step_into`](super::Optimizer::step_into).
+    pub fn step_into(&mut self, params: &[&Param<F>], grad_scale: F, next: &mut [ArrayD<F>]) -> bool {
         let lr = self.learning_rate;
-        for p in params.iter_mut() {
-            Zip::from(&mut p.value).and(&p.grad).for_each(|w, &g| *w -= lr * g);
+        let mut finite = true;
+        for (p, next) in params.iter().zip(next) {
+            finite &= Zip::from(next).and(&p.value).and(&p.grad).fold(true, |finite, next, &w, &g| {
+                *next = w - lr * (g * grad_scale);
+                finite & next.is_finite()
+            });
         }
+        finite
     }
 }

@@ -8,16 +8,17 @@
 //!
 //! **The divergence guard.** The paper's CNN "suddenly spikes and the
 //! gradient generates a lot of NaNs" (§5). Here no step can leave a NaN
-//! behind. Before every update the trainer copies the weights (and the
-//! optimizer's state): they have just produced a finite loss, so they are
-//! *known good*. Then:
+//! behind. The optimizer writes each update's weights beside the current
+//! ones, not over them; the current ones have just produced a finite loss,
+//! so they are *known good*, and they are kept as the backup when the new
+//! ones take their place. Then:
 //!
-//! - a non-finite **gradient** refuses the step; the weights stay as they were
-//!   (they gave a finite loss);
-//! - a non-finite **weight** after the update undoes it from the copy;
+//! - a non-finite **gradient** or **weight** in the update refuses the step;
+//!   the weights and the optimizer stay as they were (they gave a finite
+//!   loss);
 //! - a non-finite **loss** means the current weights themselves have blown
 //!   up (the last update made them overflow in the forward pass), so they are
-//!   replaced by the copy — the weights before that update, the last ones
+//!   replaced by the backup — the weights before that update, the last ones
 //!   that gave a finite loss.
 //!
 //! Each returns [`TrainError::Diverged`] naming the step and the step the
@@ -46,7 +47,10 @@ pub struct Trainer {
     steps: u64,
     /// Weights and optimizer as they were before the last update — the last
     /// weights known to give a finite loss — and the step count they belong to.
-    backup: Option<(Vec<ArrayD<f32>>, Optimizer<f32>, u64)>,
+    backup: Option<Box<Snapshot>>,
+    /// Where the next update is written; it trades places with `backup`
+    /// when the update is accepted (two buffers, no copies).
+    spare: Option<Box<Snapshot>>,
     /// The step in progress, between `begin_step` and `finish_step`.
     pending: Option<GradientSums>,
 }
@@ -78,6 +82,7 @@ impl Trainer {
             rng,
             steps: 0,
             backup: None,
+            spare: None,
             pending: None,
         })
     }
@@ -245,24 +250,56 @@ impl Trainer {
             }
             return Err(self.diverged(step, "loss", loss as f32));
         }
-        if self.reduction == Reduction::Mean {
-            let scale = (1.0 / n) as f32;
-            for p in self.network.params_mut() {
-                p.grad.mapv_inplace(|g| g * scale);
-            }
-        }
-        if let Some((name, value)) = self.first_non_finite(|p| &p.grad) {
-            return Err(self.diverged(step, &format!("gradient of {name}"), value));
-        }
+        let grad_scale = match self.reduction {
+            Reduction::Mean => (1.0 / n) as f32,
+            Reduction::Sum => 1.0,
+        };
 
-        self.take_backup();
-        self.optimizer.step(&mut self.network.params_mut());
-        if let Some((name, value)) = self.first_non_finite(|p| &p.value) {
-            self.restore_backup();
-            return Err(self.diverged(step, &format!("weight {name}"), value));
+        // The update goes to the spare buffers; the weights stay untouched
+        // until every new one is known to be finite.
+        let mut spare = self.spare.take().filter(|s| s.fits(&self.network)).unwrap_or_else(|| {
+            Box::new(Snapshot {
+                values: self.network.params().iter().map(|p| p.value.clone()).collect(),
+                optimizer: self.optimizer.clone(),
+                steps: 0,
+            })
+        });
+        spare.optimizer.clone_from(&self.optimizer);
+        spare.steps = self.steps;
+        let finite = self.optimizer.step_into(&self.network.params(), grad_scale, &mut spare.values);
+        if !finite {
+            // Refused: the optimizer's state goes back to before the step;
+            // the weights and the backup were never touched.
+            std::mem::swap(&mut self.optimizer, &mut spare.optimizer);
+            let (what, value) = self.what_is_not_finite(&spare.values);
+            self.spare = Some(spare);
+            return Err(self.diverged(step, &what, value));
         }
+        // Accepted: the new weights take the place of the old, which become
+        // the backup; the old backup's buffers are the next spare.
+        for (p, next) in self.network.params_mut().into_iter().zip(&mut spare.values) {
+            std::mem::swap(&mut p.value, next);
+        }
+        self.spare = self.backup.replace(spare);
         self.steps = step;
         Ok(BatchMetrics { step, epoch, batch_size: sums.examples, loss, accuracy: sums.correct as f64 / n })
+    }
+
+    /// Names what made an update non-finite (the rare path): the first
+    /// non-finite gradient if there is one, else the first non-finite new
+    /// weight in `next`.
+    fn what_is_not_finite(&self, next: &[ArrayD<f32>]) -> (String, f32) {
+        let named = self.network.named_params();
+        if let Some((name, value)) =
+            named.iter().find_map(|(name, p)| first_non_finite(&p.grad).map(|v| (name, v)))
+        {
+            return (format!("gradient of {name}"), value);
+        }
+        named
+            .iter()
+            .zip(next)
+            .find_map(|((name, _), next)| first_non_finite(next).map(|v| (format!("weight {name}"), v)))
+            .unwrap_or_else(|| ("update".to_string(), f32::NAN))
     }
 
     /// Puts back weights saved earlier (flat, as [`Network::flat_values`])
@@ -324,46 +361,13 @@ impl Trainer {
         }
     }
 
-    fn first_non_finite(
-        &self,
-        field: impl Fn(&crate::layers::Param<f32>) -> &ArrayD<f32>,
-    ) -> Option<(String, f32)> {
-        self.network
-            .named_params()
-            .into_iter()
-            .find_map(|(name, p)| first_non_finite(field(p)).map(|v| (name, v)))
-    }
-
-    fn take_backup(&mut self) {
-        let params = self.network.params();
-        match &mut self.backup {
-            // Reuse the buffers: after the first step this is only a memcpy
-            // (ndarray's `assign` of a dynamic-rank array copies element by
-            // element: 7 % of a paper-mlp batch-64 step in perf).
-            Some((values, optimizer, steps)) => {
-                for (dst, src) in values.iter_mut().zip(&params) {
-                    match (dst.as_slice_mut(), src.value.as_slice()) {
-                        (Some(dst), Some(src)) if dst.len() == src.len() => dst.copy_from_slice(src),
-                        _ => dst.assign(&src.value),
-                    }
-                }
-                optimizer.clone_from(&self.optimizer);
-                *steps = self.steps;
-            }
-            None => {
-                let values = params.iter().map(|p| p.value.clone()).collect();
-                self.backup = Some((values, self.optimizer.clone(), self.steps));
-            }
-        }
-    }
-
     fn restore_backup(&mut self) {
-        let (values, optimizer, steps) = self.backup.as_ref().expect("restore follows a backup");
-        for (p, v) in self.network.params_mut().into_iter().zip(values) {
+        let backup = self.backup.as_ref().expect("restore follows a backup");
+        for (p, v) in self.network.params_mut().into_iter().zip(&backup.values) {
             p.value.assign(v);
         }
-        self.optimizer = optimizer.clone();
-        self.steps = *steps;
+        self.optimizer = backup.optimizer.clone();
+        self.steps = backup.steps;
     }
 
     fn diverged(&mut self, step: u64, what: &str, value: f32) -> TrainError {
@@ -375,6 +379,23 @@ impl Trainer {
             weights_from_step: self.steps,
             learning_rate: self.learning_rate(),
         }
+    }
+}
+
+/// Weights and optimizer state at one step: the divergence guard's backup,
+/// or the buffers the next update is written to.
+struct Snapshot {
+    values: Vec<ArrayD<f32>>,
+    optimizer: Optimizer<f32>,
+    steps: u64,
+}
+
+impl Snapshot {
+    /// Whether the buffers have the shapes of `network`'s parameters.
+    fn fits(&self, network: &Network<f32>) -> bool {
+        let params = network.params();
+        params.len() == self.values.len()
+            && params.iter().zip(&self.values).all(|(p, v)| p.value.shape() == v.shape())
     }
 }
 
