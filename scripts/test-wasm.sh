@@ -17,4 +17,4 @@ cargo test --target wasm32-unknown-unknown -p groundup-web --tests
 # simd128 build above is not rebuilt. RUSTFLAGS replaces .cargo/config.toml's
 # rustflags, so +simd128 is repeated.
 RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed \
-    cargo test --target wasm32-unknown-unknown -p groundup-web --test gemm --test conv
+    cargo test --target wasm32-unknown-unknown -p groundup-web --test gemm --test conv --test pool

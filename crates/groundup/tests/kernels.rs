@@ -615,7 +615,7 @@ fn check_pool_against_naive(x: &Array4<f64>, s: usize, dy_rng: &mut Xoshiro256Pl
     let (n, c, h, w) = x.dim();
     assert_eq!(y.dim(), (n, c, h / s, w / s), "{what}: floor of the sides");
     let dy = image4(y.dim(), dy_rng);
-    let dx = max_pool_backward(dy.view(), &argmax, x.dim());
+    let dx = max_pool_backward(dy.view(), &argmax, s, x.dim());
     let dx_naive = max_pool_backward_naive(x.view(), dy.view(), s);
     assert_eq!(dx, dx_naive, "{what}: backward");
     // Backpooling moves each gradient to one input, unchanged: the totals agree.
@@ -626,8 +626,8 @@ fn check_pool_against_naive(x: &Array4<f64>, s: usize, dy_rng: &mut Xoshiro256Pl
 #[test]
 fn max_pool_matches_naive_with_distinct_values() {
     let mut r = rng(30);
-    for s in [2, 3] {
-        for (h, w) in [(6, 6), (7, 9), (9, 7), (5, 5), (3, 8)] {
+    for s in [2, 3, 4] {
+        for (h, w) in [(6, 6), (7, 9), (9, 7), (5, 5), (3, 8), (4, 19), (2, 2)] {
             let x = image4((2, 3, h, w), &mut r);
             check_pool_against_naive(&x, s, &mut r, &format!("size {s}, {h}×{w}"));
         }
@@ -676,7 +676,7 @@ fn max_pool_floor_drops_the_ragged_edge() {
     let (y, argmax) = max_pool_forward(x.view(), 2);
     assert_eq!(y.dim(), (1, 1, 2, 3));
     assert!(y.iter().all(|&v| v < 100.0));
-    let dx: Array4<f64> = max_pool_backward(Array4::ones(y.dim()).view(), &argmax, x.dim());
+    let dx: Array4<f64> = max_pool_backward(Array4::ones(y.dim()).view(), &argmax, 2, x.dim());
     assert!(dx.slice(ndarray::s![.., .., 4, ..]).iter().all(|&v| v == 0.0));
     assert!(dx.slice(ndarray::s![.., .., .., 6]).iter().all(|&v| v == 0.0));
     assert_eq!(dx.sum(), 6.0);
@@ -693,8 +693,9 @@ fn max_pool_accepts_permuted_input() {
     let (y_owned, arg_owned) = max_pool_forward(owned.view(), 2);
     assert_eq!(y_view, y_owned);
     assert_eq!(arg_view, arg_owned);
-    let flat = owned.as_slice().unwrap();
-    for (&v, &at) in y_owned.iter().zip(&arg_owned) {
-        assert_eq!(flat[at as usize], v, "argmax points at the maximum");
+    for ((i, &v), &tap) in y_owned.indexed_iter().zip(&arg_owned) {
+        let (n, c, oy, ox) = i;
+        let (dy, dx) = (usize::from(tap) / 2, usize::from(tap) % 2);
+        assert_eq!(owned[[n, c, 2 * oy + dy, 2 * ox + dx]], v, "the tap points at the maximum");
     }
 }

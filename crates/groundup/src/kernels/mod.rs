@@ -12,4 +12,6 @@ pub mod matmul;
 pub mod matmul_native;
 pub mod pool;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod pool_wasm;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub mod simd;

@@ -10,91 +10,120 @@ use ndarray::{Array4, ArrayView4};
 
 use crate::Real;
 
-/// x (N, C, H, W) → (y (N, C, H/s, W/s), for each y the flat index into x of
-/// its maximum). Walks the contiguous input once; no per-element indexing.
-pub fn max_pool_forward<F: Real>(x: ArrayView4<F>, s: usize) -> (Array4<F>, Vec<u32>) {
+/// x (N, C, H, W) → (y (N, C, H/s, W/s), for each y the tap `i·s + j` of its
+/// window's maximum at (i, j)). A tap is one byte (s ≤ 16; specs allow
+/// s ≤ 4): a quarter of a flat u32 index, and all backward needs.
+pub fn max_pool_forward<F: Real>(x: ArrayView4<F>, s: usize) -> (Array4<F>, Vec<u8>) {
     let (n, c, h, w) = x.dim();
     let (ho, wo) = (h / s, w / s);
-    // u32 halves the cache's memory; no batch comes near 4·10⁹ activations.
-    assert!(x.len() <= u32::MAX as usize, "max pool input too large for u32 indices");
+    assert!((1..=16).contains(&s), "max pool window side {s} outside 1..=16");
     let x = x.as_standard_layout();
     let src = x.as_slice().expect("standard layout");
     let mut y = Array4::<F>::zeros((n, c, ho, wo)); // (N, C, Ho, Wo)
-    let mut argmax = Vec::with_capacity(n * c * ho * wo);
+    let mut taps = vec![0u8; n * c * ho * wo];
     let out = y.as_slice_mut().expect("fresh array is contiguous");
-    if s == 2 {
-        max_pool_2x2(src, (n * c, h, w), out, &mut argmax);
-        return (y, argmax);
+    if ho * wo == 0 {
+        return (y, taps);
     }
-    let mut o = 0;
-    for plane in 0..n * c {
-        let base = plane * h * w;
-        for oy in 0..ho {
-            for ox in 0..wo {
-                let first = base + oy * s * w + ox * s;
-                let (mut best, mut best_at) = (src[first], first);
-                for i in 0..s {
-                    let row = first + i * w;
-                    for (at, &v) in src[row..row + s].iter().enumerate() {
-                        if v > best {
-                            (best, best_at) = (v, row + at);
-                        }
+    if s == 2 {
+        F::max_pool_2x2(src, (n * c, h, w), out, &mut taps);
+        return (y, taps);
+    }
+    let bands = src.chunks_exact(h * w).flat_map(|plane| plane[..ho * s * w].chunks_exact(s * w));
+    // One band of s input rows → one output row.
+    for ((band, out), taps) in bands.zip(out.chunks_exact_mut(wo)).zip(taps.chunks_exact_mut(wo)) {
+        for (ox, (y, tap)) in out.iter_mut().zip(taps.iter_mut()).enumerate() {
+            let (mut best, mut best_tap) = (band[ox * s], 0);
+            for i in 0..s {
+                for (j, &v) in band[i * w + ox * s..][..s].iter().enumerate() {
+                    if v > best {
+                        (best, best_tap) = (v, i * s + j);
                     }
                 }
-                out[o] = best;
-                argmax.push(best_at as u32);
-                o += 1;
             }
+            *y = best;
+            *tap = best_tap as u8;
         }
     }
-    (y, argmax)
+    (y, taps)
 }
 
-/// The common 2×2 case, two input rows at a time with the four taps named:
-/// about 3× faster than the general loop.
-fn max_pool_2x2<F: Real>(
+/// The 2×2 pool of `planes` planes of h×w (`src`) into `out` and `taps`
+/// (planes × h/2 × w/2 each): the portable loop, branch-free. A window's
+/// maximum is random, so a branch per comparison mispredicts about half the
+/// time; selects do not. `>` keeps the first of equal values (row-major) at
+/// both levels of the little tournament: left beats right, top beats
+/// bottom, as the naive scan does.
+pub fn max_pool_2x2<F: Real>(
     src: &[F],
     (planes, h, w): (usize, usize, usize),
     out: &mut [F],
-    argmax: &mut Vec<u32>,
+    taps: &mut [u8],
 ) {
     let (ho, wo) = (h / 2, w / 2);
-    let mut o = 0;
-    for plane in 0..planes {
-        for oy in 0..ho {
-            let top = plane * h * w + 2 * oy * w;
-            let bottom = top + w;
-            for ox in 0..wo {
-                let (a, b) = (top + 2 * ox, bottom + 2 * ox);
-                // Row-major tap order; `>` keeps the first of equal values.
-                let mut best_at = a;
-                for at in [a + 1, b, b + 1] {
-                    if src[at] > src[best_at] {
-                        best_at = at;
-                    }
-                }
-                out[o] = src[best_at];
-                argmax.push(best_at as u32);
-                o += 1;
-            }
+    for band in 0..planes * ho {
+        let top = (band / ho) * h * w + (band % ho) * 2 * w;
+        let (top, bottom) = (&src[top..top + 2 * wo], &src[top + w..top + w + 2 * wo]);
+        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        let (out, taps) = (&mut out[band * wo..][..wo], &mut taps[band * wo..][..wo]);
+        for ((y, tap), (t, b)) in out.iter_mut().zip(taps.iter_mut()).zip(windows) {
+            let top_right = t[1] > t[0];
+            let upper = if top_right { t[1] } else { t[0] };
+            let bottom_right = b[1] > b[0];
+            let lower = if bottom_right { b[1] } else { b[0] };
+            let down = lower > upper;
+            *y = if down { lower } else { upper };
+            *tap = if down { 2 + u8::from(bottom_right) } else { u8::from(top_right) };
         }
     }
 }
 
-/// Backpooling: dy (N, C, Ho, Wo) → dx shaped `input_shape`, routing each
-/// gradient to the recorded maximum.
+/// Backpooling: dy (N, C, Ho, Wo) and the forward's taps → dx shaped
+/// `input_shape`, each gradient at its window's maximum, zero elsewhere.
 pub fn max_pool_backward<F: Real>(
     dy: ArrayView4<F>,
-    argmax: &[u32],
+    taps: &[u8],
+    s: usize,
     input_shape: (usize, usize, usize, usize),
 ) -> Array4<F> {
-    assert_eq!(dy.len(), argmax.len(), "one argmax per pooled output");
+    let (n, c, h, w) = input_shape;
+    let (ho, wo) = (h / s, w / s);
+    assert_eq!(dy.dim(), (n, c, ho, wo), "max pool gradient shape");
+    assert_eq!(dy.len(), taps.len(), "one tap per pooled output");
+    let dy = dy.as_standard_layout();
+    let dy = dy.as_slice().expect("standard layout");
     let mut dx = Array4::<F>::zeros(input_shape); // (N, C, H, W)
     let dst = dx.as_slice_mut().expect("fresh array is contiguous");
-    for (&d, &at) in dy.iter().zip(argmax) {
-        dst[at as usize] += d;
+    if s == 2 {
+        F::max_unpool_2x2(dy, taps, (n * c, h, w), dst);
+        return dx;
+    }
+    for (o, (&d, &tap)) in dy.iter().zip(taps).enumerate() {
+        let (band, ox) = (o / wo, o % wo);
+        let (plane, oy) = (band / ho, band % ho);
+        let (i, j) = (usize::from(tap) / s, usize::from(tap) % s);
+        dst[plane * h * w + (oy * s + i) * w + ox * s + j] = d;
     }
     dx
+}
+
+/// 2×2 backpooling into a zeroed `dx` (planes × h × w): each gradient of
+/// `dy` to its window's tap, zero to the other three inputs.
+pub fn max_unpool_2x2<F: Real>(dy: &[F], taps: &[u8], (planes, h, w): (usize, usize, usize), dx: &mut [F]) {
+    let (ho, wo) = (h / 2, w / 2);
+    for band in 0..planes * ho {
+        let at = (band / ho) * h * w + (band % ho) * 2 * w;
+        let (top, bottom) = dx[at..at + 2 * w].split_at_mut(w);
+        let windows = top[..2 * wo].chunks_exact_mut(2).zip(bottom[..2 * wo].chunks_exact_mut(2));
+        let (grads, taps) = (&dy[band * wo..][..wo], &taps[band * wo..][..wo]);
+        for ((&d, &tap), (t, b)) in grads.iter().zip(taps).zip(windows) {
+            let z = F::zero();
+            t[0] = if tap == 0 { d } else { z };
+            t[1] = if tap == 1 { d } else { z };
+            b[0] = if tap == 2 { d } else { z };
+            b[1] = if tap == 3 { d } else { z };
+        }
+    }
 }
 
 /// The reference: index every window by its coordinates.

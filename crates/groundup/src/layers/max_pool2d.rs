@@ -6,7 +6,8 @@
 //! ∂E/∂x = ∂E/∂y at the window's maximum, 0 elsewhere
 //! ```
 //!
-//! Forward remembers *where* each maximum was; that index is all backward needs.
+//! Forward remembers *where* in its window each maximum was (one byte per
+//! output); that is all backward needs.
 
 use ndarray::{ArrayD, Ix4};
 
@@ -17,13 +18,13 @@ use crate::Real;
 pub struct MaxPool2d {
     input_shape: (usize, usize, usize), // (C, H, W)
     size: usize,
-    /// Flat index into the last training input of each output's maximum.
-    argmax: Option<(Vec<u32>, usize)>, // ((N·C·Ho·Wo), N)
+    /// The window tap of each output's maximum in the last training input.
+    taps: Option<(Vec<u8>, usize)>, // ((N·C·Ho·Wo), N)
 }
 
 impl MaxPool2d {
     pub fn new(input_shape: (usize, usize, usize), size: usize) -> Self {
-        Self { input_shape, size, argmax: None }
+        Self { input_shape, size, taps: None }
     }
 }
 
@@ -40,17 +41,17 @@ impl<F: Real> Layer<F> for MaxPool2d {
     fn forward(&mut self, x: ArrayD<F>, mode: Mode) -> ArrayD<F> {
         let x = x.into_dimensionality::<Ix4>().expect("max pool input is (N, C, H, W)"); // (N, C, H, W)
         let n = x.dim().0;
-        let (y, argmax) = max_pool_forward(x.view(), self.size); // (N, C, H/s, W/s)
+        let (y, taps) = max_pool_forward(x.view(), self.size); // (N, C, H/s, W/s)
         if mode == Mode::Train {
-            self.argmax = Some((argmax, n));
+            self.taps = Some((taps, n));
         }
         y.into_dyn()
     }
 
     fn backward(&mut self, dy: ArrayD<F>) -> ArrayD<F> {
-        let (argmax, n) = self.argmax.take().expect(NO_CACHE);
+        let (taps, n) = self.taps.take().expect(NO_CACHE);
         let dy = dy.into_dimensionality::<Ix4>().expect("max pool gradient is (N, C, Ho, Wo)");
         let (c, h, w) = self.input_shape;
-        max_pool_backward(dy.view(), &argmax, (n, c, h, w)).into_dyn() // (N, C, H, W)
+        max_pool_backward(dy.view(), &taps, self.size, (n, c, h, w)).into_dyn() // (N, C, H, W)
     }
 }

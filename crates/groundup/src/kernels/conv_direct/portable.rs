@@ -27,3 +27,22 @@ impl Lanes for Vector {
         Self(core::array::from_fn(|l| a.0[l] * b.0[l] + c.0[l]))
     }
 }
+
+/// `dst[p·stride + i] = planes[i][p]`: four channels' planes into
+/// channels-last rows (the [`super::layout`] copies; in wasm, 4×4 blocks).
+pub(super) fn interleave4(planes: [&[f32]; 4], dst: &mut [f32], stride: usize) {
+    for (p, row) in dst.chunks_mut(stride).take(planes[0].len()).enumerate() {
+        for (d, plane) in row.iter_mut().zip(planes) {
+            *d = plane[p];
+        }
+    }
+}
+
+/// `planes[i][p] = src[p·stride + i]`: the inverse of [`interleave4`].
+pub(super) fn deinterleave4(src: &[f32], stride: usize, planes: [&mut [f32]; 4]) {
+    for (i, plane) in planes.into_iter().enumerate() {
+        for (d, &v) in plane.iter_mut().zip(src[i..].iter().step_by(stride)) {
+            *d = v;
+        }
+    }
+}
