@@ -16,11 +16,15 @@
 // something else keeps busy then gets a smaller shard instead of holding up
 // every step (the session splits by these shares: `beginBatch(parts, shares)`).
 //
+// Whether to share at all is measured as it goes (share-choice.js): beside a
+// busy program, one worker alone can train faster than two.
+//
 // A shard worker that fails, dies or does not answer within SHARD_TIMEOUT_MS
 // is dropped, and its shard computed here instead: the step still completes,
 // on fewer workers. Messages: protocol.js.
 
 import { FROM_SHARD_WORKER, check, message } from './protocol.js';
+import { ShareChoice } from './share-choice.js';
 
 const SHARD_TIMEOUT_MS = 20_000;
 // Below this many images a shard's products get too small to pay for the
@@ -134,6 +138,7 @@ export class ShardPool {
   constructor(count, url, onLost = () => {}) {
     this.nextId = 1;
     this.speed = 0; // this worker's images per ms on its own shards
+    this.choice = new ShareChoice();
     this.helpers = [];
     for (let i = 1; i < count; i++) {
       const handle = new ShardWorkerHandle(url, (reason) => onLost(reason));
@@ -159,9 +164,11 @@ export class ShardPool {
    * Throws what the trainer throws (a divergence, say).
    */
   async step(trainer, batchSize, stillWanted = () => true) {
+    const stepStarted = performance.now();
     const live = this.helpers.filter((h) => h.alive);
     const minShard = Math.max(MIN_SHARD, Math.ceil(trainer.weightCount / WEIGHTS_PER_SHARD_IMAGE));
-    const parts = Math.max(1, Math.min(live.length + 1, Math.floor(batchSize / minShard)));
+    const helping = this.choice.share ? live.length : 0;
+    const parts = Math.max(1, Math.min(helping + 1, Math.floor(batchSize / minShard)));
     // By speed once every worker's is known; equal shards until then.
     const speeds = [this.speed, ...live.slice(0, parts - 1).map((h) => h.speed)];
     const plan = trainer.beginBatch(parts, parts > 1 && speeds.every((v) => v > 0) ? Float64Array.from(speeds) : undefined);
@@ -183,7 +190,9 @@ export class ShardPool {
         trainer.addShardGradients(result.gradients, result.sums);
       }
     });
-    return trainer.finishBatch();
+    const report = trainer.finishBatch();
+    this.choice.record(report.batches.reduce((n, b) => n + b.batchSize, 0), performance.now() - stepStarted);
+    return report;
   }
 
   /**
