@@ -284,6 +284,8 @@ async function main() {
             seconds: c.windows.reduce((t, w) => t + w.ms, 0) / 1000,
             warmup: c.warmup,
             windowImagesPerSecond: c.windows.map((w) => Math.round(w.imagesPerSecond)),
+            // groundup on N workers: of each window's steps, how many were shared (share-choice.js)
+            ...(c.worker === 'groundup-all' ? { windowSharedSteps: c.windows.map((w) => `${w.sharedSteps}/${w.steps}`) } : {}),
             lastLoss: c.windows.at(-1).loss,
             load: { min: Math.min(...loads), median: median(loads), max: Math.max(...loads) },
           };

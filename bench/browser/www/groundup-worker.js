@@ -45,11 +45,13 @@ function makeTrainer(net) {
 }
 
 let lastLoss = NaN;
+let sharedSteps = 0; // steps of the current window that the pool shared
 
 /** One training step of the current batch size; returns the images it took. */
 async function trainOne() {
   if (lostWorker) throw new Error(`a shard worker failed: ${lostWorker}`);
   if (trainer.done) trainer.reset();
+  if (pool?.choice.share) sharedSteps++;
   const b = pool ? (await pool.step(trainer, batchSize)).batches[0] : trainer.trainStep(1).batches[0];
   lastLoss = b.loss;
   return b.batchSize;
@@ -107,8 +109,9 @@ const handlers = {
 
   /** One measured window of training: `{images, steps, ms, imagesPerSecond, loss}`. */
   async window({ ms = 1000 }) {
+    sharedSteps = 0;
     const r = await runFor(trainOne, ms);
-    return { ...r, loss: lastLoss };
+    return { ...r, loss: lastLoss, sharedSteps };
   },
 
   stats() {

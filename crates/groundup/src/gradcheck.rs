@@ -69,7 +69,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
-use crate::layers::{Layer, Mode};
+use crate::layers::{into_standard_layout, Layer, Mode};
 use crate::loss::{Objective, Reduction};
 use crate::{ConfigError, ModelSpec, Network};
 
@@ -384,7 +384,8 @@ pub fn check_layer(layer: &mut dyn Layer<f64>, x: &ArrayD<f64>, seed: u64) -> Ve
     for p in layer.params_mut() {
         p.zero_grad();
     }
-    let dx = layer.backward(r.clone());
+    // Indexed as the flat input is below, whatever order the layer wrote it in.
+    let dx = into_standard_layout(layer.backward(r.clone()));
     let base = loss_of(layer, x);
 
     let mut checks = Vec::new();

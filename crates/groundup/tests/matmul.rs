@@ -1,5 +1,6 @@
 //! The product the layers run (`kernels::matmul::mat_mul_into` /
-//! `mat_mul`: natively the `gemm` crate, kernels/matmul_native.rs) against
+//! `mat_mul` / `mat_mul_batch`: natively the `gemm` crate,
+//! kernels/matmul_native.rs, the last into a column-major array) against
 //! the textbook triple loop, in f32 and f64, on the layouts the layers pass
 //! and on the ones they might: odd shapes around the micro-kernel's tile
 //! sizes, transposed, reversed and strided views, an output that is itself a
@@ -8,7 +9,7 @@
 mod common;
 
 use common::rng;
-use groundup::kernels::matmul::{mat_mul, mat_mul_into, matmul_naive};
+use groundup::kernels::matmul::{mat_mul, mat_mul_batch, mat_mul_into, matmul_naive};
 use groundup::Real;
 use ndarray::{s, Array2, ArrayView2};
 use rand::rngs::Xoshiro256PlusPlus;
@@ -65,7 +66,7 @@ fn assert_product<F: Real>(
     }
 }
 
-/// `mat_mul` and `mat_mul_into` (β = 0) of A and B stored row-major, as
+/// `mat_mul`, `mat_mul_batch` and `mat_mul_into` (β = 0) of A and B stored row-major, as
 /// transposes (the layers pass Xᵀ and Wᵀ as `.t()` views), strided and
 /// reversed, every pairing.
 fn check_all_layouts<F: Real>(seed: u64) {
@@ -94,6 +95,12 @@ fn check_all_layouts<F: Real>(seed: u64) {
                     exact,
                     (F::zero(), zero.view()),
                     &format!("mat_mul {what}"),
+                );
+                assert_product(
+                    mat_mul_batch(*av, *bv).view(),
+                    exact,
+                    (F::zero(), zero.view()),
+                    &format!("mat_mul_batch {what}"),
                 );
                 let mut c = Array2::<F>::ones((m, n));
                 mat_mul_into(F::one(), *av, *bv, F::zero(), &mut c.view_mut());

@@ -1,11 +1,12 @@
 //! Matrix product.
 //!
-//! Layers call [`mat_mul_into`] / [`mat_mul`], which pick the fastest
-//! product for the number type and target ([`Real::mat_mul_into`]): in wasm,
-//! f32 runs [`crate::kernels::gemm`] (blocked, packed, a simd128 4×8 tile);
-//! everywhere else ndarray's `general_mat_mul`, which hands f32 and f64 to the
-//! `matrixmultiply` crate (cache-blocked, AVX/FMA micro-kernels picked at run
-//! time on x86). [`matmul_naive`] is the reference both are tested against.
+//! Layers call [`mat_mul_into`] / [`mat_mul`] / [`mat_mul_batch`], which
+//! pick the fastest product for the number type and target
+//! ([`Real::mat_mul_into`]): in wasm, f32 runs [`crate::kernels::gemm`]
+//! (blocked, packed, a simd128 4×8 tile) and f64 ndarray's
+//! `general_mat_mul` (the `matrixmultiply` crate); natively both run the
+//! `gemm` crate ([`crate::kernels::matmul_native`]). [`matmul_naive`] is
+//! the reference they are tested against.
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
@@ -26,6 +27,15 @@ pub fn mat_mul_into<F: Real>(
 /// `A·B` into a fresh (M, N) array, as ndarray's `dot`.
 pub fn mat_mul<F: Real>(a: ArrayView2<F>, b: ArrayView2<F>) -> Array2<F> {
     F::mat_mul(a, b)
+}
+
+/// `A·B` into a fresh (M, N) array, for a product whose rows are a batch
+/// (a dense layer's `X·W` and `δ·Wᵀ`), in the memory order the product
+/// writes and reads back fastest: natively column-major (see
+/// [`crate::kernels::matmul_native::gemm_new_column_major`]), in wasm as
+/// [`mat_mul`]. Elementwise layers keep the order; every reader indexes.
+pub fn mat_mul_batch<F: Real>(a: ArrayView2<F>, b: ArrayView2<F>) -> Array2<F> {
+    F::mat_mul_batch(a, b)
 }
 
 /// `C = A·B` by the textbook triple loop: `c_ij = Σ_k a_ik b_kj`.

@@ -23,7 +23,7 @@ use ndarray::{Array1, Array2, ArrayD, Axis, Ix2};
 use rand::Rng;
 
 use super::{Layer, Mode, Param, NO_CACHE};
-use crate::kernels::matmul::{mat_mul, mat_mul_into};
+use crate::kernels::matmul::{mat_mul_batch, mat_mul_into};
 use crate::{Init, Real};
 
 pub struct Dense<F: Real> {
@@ -72,7 +72,7 @@ impl<F: Real> Layer<F> for Dense<F> {
     fn forward(&mut self, x: ArrayD<F>, mode: Mode) -> ArrayD<F> {
         let x = x.into_dimensionality::<Ix2>().expect("dense input is (N, in)"); // (N, in)
         assert_eq!(x.ncols(), self.inputs, "dense expects {} inputs", self.inputs);
-        let mut y = mat_mul(x.view(), self.weight()); // (N, out)
+        let mut y = mat_mul_batch(x.view(), self.weight()); // (N, out)
         if let Some(b) = &self.bias {
             y += &b.value;
         }
@@ -84,7 +84,7 @@ impl<F: Real> Layer<F> for Dense<F> {
 
     fn backward(&mut self, dy: ArrayD<F>) -> ArrayD<F> {
         let dy = self.accumulate_param_grads(dy); // (N, out)
-        mat_mul(dy.view(), self.weight().t()).into_dyn() // dX = δ·Wᵀ, (N, in)
+        mat_mul_batch(dy.view(), self.weight().t()).into_dyn() // dX = δ·Wᵀ, (N, in)
     }
 
     fn backward_params_only(&mut self, dy: ArrayD<F>) {
