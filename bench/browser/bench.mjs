@@ -298,7 +298,8 @@ async function main() {
           if (c.worker === 'groundup') row.groundup = out;
           else if (c.worker === 'groundup-all') row.groundupAll = { ...out, workers: c.workers };
           else row.tfjs[c.backend] = out;
-          log(`  ${net} batch ${batch} ${c.label}: ${out.imagesPerSecond.toFixed(0)} img/s (median of ${out.windows} windows, ${out.steps} steps, ${out.seconds.toFixed(1)} s; load ${out.load.min}–${out.load.max})`);
+          const shared = c.worker === 'groundup-all' ? `, ${Math.round((100 * c.windows.reduce((t, w) => t + w.sharedSteps, 0)) / out.steps)} % of them shared` : '';
+          log(`  ${net} batch ${batch} ${c.label}: ${out.imagesPerSecond.toFixed(0)} img/s (median of ${out.windows} windows, ${out.steps} steps${shared}, ${out.seconds.toFixed(1)} s; load ${out.load.min}–${out.load.max})`);
         }
         result.training.push(row);
       }

@@ -137,6 +137,7 @@ export class ShardPool {
    */
   constructor(count, url, onLost = () => {}) {
     this.nextId = 1;
+    this.lastParts = 0; // workers that computed the last step
     this.speed = 0; // this worker's images per ms on its own shards
     this.choice = new ShareChoice();
     this.helpers = [];
@@ -173,6 +174,7 @@ export class ShardPool {
     const speeds = [this.speed, ...live.slice(0, parts - 1).map((h) => h.speed)];
     const plan = trainer.beginBatch(parts, parts > 1 && speeds.every((v) => v > 0) ? Float64Array.from(speeds) : undefined);
     if (plan === null) return null;
+    this.lastParts = parts; // workers that computed this step (bench/browser reports it)
     const spec = trainer.spec();
     // A copy of the weights for each shard worker, handed over without another copy.
     const answers = plan.shards.map((shard, i) => live[i].compute('shard', this.nextId++, spec, trainer.weights(), shard));

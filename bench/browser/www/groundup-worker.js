@@ -51,8 +51,8 @@ let sharedSteps = 0; // steps of the current window that the pool shared
 async function trainOne() {
   if (lostWorker) throw new Error(`a shard worker failed: ${lostWorker}`);
   if (trainer.done) trainer.reset();
-  if (pool?.choice.share) sharedSteps++;
   const b = pool ? (await pool.step(trainer, batchSize)).batches[0] : trainer.trainStep(1).batches[0];
+  if (pool?.lastParts > 1) sharedSteps++;
   lastLoss = b.loss;
   return b.batchSize;
 }
