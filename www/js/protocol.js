@@ -337,7 +337,7 @@ export const MESSAGES = {
   },
   shardGradients: {
     dir: FROM_SHARD_WORKER,
-    doc: 'Shard #id done: flat gradient sums, and the examples, Σ loss and correct answers they cover; `ms`: the wall time it took (shards.js sizes the next shards by each worker\'s speed).',
+    doc: 'Shard #id done: flat gradient sums (in the buffer the weights came in, handed back for the next step\'s), and the examples, Σ loss and correct answers they cover; `ms`: the wall time it took (shards.js sizes the next shards by each worker\'s speed).',
     fields: { id: 'integer', gradients: 'f32array', examples: 'integer', loss: 'number', correct: 'integer', ms: 'number' },
   },
   shardEvaluation: {

@@ -20,9 +20,10 @@ const handlers = {
   shard({ id, weights, images, labels }) {
     if (!network) throw new Error('no model yet (shardModel comes first)');
     const started = performance.now();
+    // The gradients overwrite the weights in the same buffer, which goes back.
     const out = network.gradients(weights, images, labels);
     const ms = performance.now() - started;
-    post('shardGradients', { id, gradients: out.gradients, examples: out.examples, loss: out.loss, correct: out.correct, ms }, [out.gradients.buffer]);
+    post('shardGradients', { id, gradients: weights, examples: out.examples, loss: out.loss, correct: out.correct, ms }, [weights.buffer]);
   },
   evaluateShard({ id, weights, images, labels }) {
     if (!network) throw new Error('no model yet (shardModel comes first)');

@@ -5,10 +5,11 @@
 // workers: the training worker draws the batch, splits it into N shards,
 // sends shards 1..N−1 with the current weights to shard workers
 // (shard-worker.js), computes shard 0 itself, adds the shard workers'
-// gradient sums to its own and takes the step. The summed gradient is the
-// same sum a single worker forms (paper eq. 15), grouped differently, so
-// training means the same; only f32 rounding differs (bench/browser shows
-// both loss curves).
+// gradient sums to its own and takes the step. Each shard worker's weights
+// travel in a buffer that comes back holding its gradients and carries the
+// next step's weights. The summed gradient is the same sum a single worker
+// forms (paper eq. 15), grouped differently, so training means the same;
+// only f32 rounding differs (bench/browser shows both loss curves).
 //
 // Shards are sized by speed: each worker's images per ms, measured on its
 // last shards (its own clock, so a fast shard worker is not taken for as
@@ -31,8 +32,9 @@ const SHARD_TIMEOUT_MS = 20_000;
 // messages, so small batches use fewer workers.
 const MIN_SHARD = 8;
 // Each shard worker costs a round trip of the weights (a copy out of wasm,
-// into the other wasm, and the gradients back: ~8 passes over 4 bytes a
-// weight), which must stay small next to its share of the work. A dense
+// into the other wasm, and the gradients back the same way: 4 passes over
+// 4 bytes a weight, and the messages), which must stay small next to its
+// share of the work. A dense
 // layer does ~6 flops per weight per image, so the copies cost about as much
 // as WEIGHTS_PER_SHARD_IMAGE images' worth of it. The paper's MLP (887k
 // weights, all dense) thus shares only batches of ≥ 2×111; a CNN's
@@ -140,6 +142,7 @@ export class ShardPool {
     this.lastParts = 0; // workers that computed the last step
     this.speed = 0; // this worker's images per ms on its own shards
     this.choice = new ShareChoice();
+    this.buffers = []; // Float32Arrays back from shard workers, for the next step's weights
     this.helpers = [];
     for (let i = 1; i < count; i++) {
       const handle = new ShardWorkerHandle(url, (reason) => onLost(reason));
@@ -177,7 +180,11 @@ export class ShardPool {
     this.lastParts = parts; // workers that computed this step (bench/browser reports it)
     const spec = trainer.spec();
     // A copy of the weights for each shard worker, handed over without another copy.
-    const answers = plan.shards.map((shard, i) => live[i].compute('shard', this.nextId++, spec, trainer.weights(), shard));
+    const answers = plan.shards.map((shard, i) => {
+      const buffer = this.takeBuffer(trainer.weightCount);
+      trainer.copyWeightsTo(buffer);
+      return live[i].compute('shard', this.nextId++, spec, buffer, shard);
+    });
     const started = performance.now();
     const own = trainer.accumulateShard(0);
     this.speed = smoothed(this.speed, own.examples, performance.now() - started);
@@ -190,11 +197,24 @@ export class ShardPool {
         trainer.accumulateShard(i + 1); // this worker does that part
       } else {
         trainer.addShardGradients(result.gradients, result.sums);
+        this.buffers.push(result.gradients);
       }
     });
     const report = trainer.finishBatch();
     this.choice.record(report.batches.reduce((n, b) => n + b.batchSize, 0), performance.now() - stepStarted);
     return report;
+  }
+
+  /**
+   * A `Float32Array` of `length` for a shard worker's weights: one that came
+   * back with gradients if there is one (a buffer travels there with the
+   * weights and back with the gradients, so a step allocates nothing the
+   * size of the network: the paper MLP's 3.5 MB took ~2 ms a step to
+   * allocate and fill), else a new one.
+   */
+  takeBuffer(length) {
+    this.buffers = this.buffers.filter((b) => b.length === length); // another model's are dropped
+    return this.buffers.pop() ?? new Float32Array(length);
   }
 
   /**

@@ -184,3 +184,27 @@ pub(crate) struct ExamplesWhereJs {
 pub(crate) fn float32_array(values: &[f32]) -> JsValue {
     js_sys::Float32Array::from(values).into()
 }
+
+/// Copies `slices` end to end into `out`, which must hold exactly `total`
+/// floats (else a `config` error on `what`): one copy out of wasm memory
+/// per tensor and no allocation, for the buffers data-parallel training
+/// hands back and forth every step.
+pub(crate) fn copy_into_float32_array<'a>(
+    out: &js_sys::Float32Array,
+    slices: impl Iterator<Item = &'a [f32]>,
+    total: usize,
+    what: &str,
+) -> Result<(), JsValue> {
+    let len = out.length() as usize;
+    if len != total {
+        let e = groundup::ConfigError::new(what, format!("{len} values for a network of {total} weights"));
+        return Err(js_error(e));
+    }
+    let mut at = 0;
+    for slice in slices {
+        let end = at + slice.len() as u32;
+        out.subarray(at, end).copy_from(slice);
+        at = end;
+    }
+    Ok(())
+}

@@ -354,13 +354,16 @@ fn two_worker_step(t: &mut WebTrainer) -> Report {
     let plan = t.begin_batch(2, None).map_err(message).expect("beginBatch");
     let shard = js_sys::Array::from(&field(&plan, "shards")).get(0);
     let mut helper = ShardWorker::new(&t.spec()).map_err(message).expect("shard worker");
+    // One buffer there and back, as shards.js passes it: weights out, gradients in.
+    let buffer = js_sys::Float32Array::new_with_length(t.weight_count() as u32);
+    t.copy_weights_to(&buffer).map_err(message).expect("copyWeightsTo");
+    assert_eq!(buffer.to_vec(), t.weights(), "copyWeightsTo copies what weights() returns");
     let out = helper
-        .gradients(&t.weights(), bytes(&shard, "images"), bytes(&shard, "labels"))
+        .gradients(&buffer, bytes(&shard, "images"), bytes(&shard, "labels"))
         .map_err(message)
         .expect("gradients");
-    let gradients =
-        field(&out, "gradients").dyn_into::<js_sys::Float32Array>().expect("Float32Array").to_vec();
-    assert_eq!(gradients.len(), t.weight_count());
+    let gradients = buffer.to_vec();
+    assert_ne!(gradients, t.weights(), "the buffer now holds the shard's gradients");
     let sums = js_sys::Object::new();
     for key in ["examples", "loss", "correct"] {
         js_sys::Reflect::set(&sums, &JsValue::from_str(key), &field(&out, key)).unwrap();
@@ -409,13 +412,22 @@ pub fn shard_misuse_is_refused_and_changes_nothing() {
     assert!(e.contains("extra"), "{e}");
 
     let mut helper = ShardWorker::new(&t.spec()).map_err(message).expect("shard worker");
-    let w = t.weights();
+    let w = js_sys::Float32Array::from(t.weights().as_slice());
     let e = message(helper.gradients(&w, vec![0; 784 * 2], vec![1]).expect_err("pixels for two, one label"));
     assert!(e.contains("shard") && e.contains("1568 pixel bytes for 1 labels"), "{e}");
     let e = message(helper.gradients(&w, vec![0; 784], vec![12]).expect_err("label 12"));
     assert!(e.contains("not a digit"), "{e}");
-    let e = message(helper.gradients(&w[1..], vec![0; 784], vec![1]).expect_err("short weights"));
+    let short = w.subarray(1, w.length());
+    let e = message(helper.gradients(&short, vec![0; 784], vec![1]).expect_err("short weights"));
     assert!(e.starts_with("weights:"), "{e}");
+    let nan = js_sys::Float32Array::from(t.weights().as_slice());
+    nan.set_index(3, f32::NAN);
+    let e = message(helper.gradients(&nan, vec![0; 784], vec![1]).expect_err("a NaN weight"));
+    assert!(e.starts_with("weights:") && e.contains("NaN"), "{e}");
+    assert!(nan.get_index(3).is_nan(), "a refused buffer is left as it came");
+    let long = js_sys::Float32Array::new_with_length(t.weight_count() as u32 + 1);
+    let e = message(t.copy_weights_to(&long).expect_err("a buffer one too long"));
+    assert!(e.starts_with("weights:") && e.contains("values for a network of"), "{e}");
     let e = message(t.reserve("train", 10_000_000).expect_err("absurd row count"));
     assert!(e.contains("not reserving"), "{e}");
     let e = message(t.reserve("validation", 10).expect_err("no such split"));
