@@ -30,6 +30,7 @@ mod lab;
 mod own_data;
 mod shard;
 mod trainer;
+mod trainer_shards;
 
 pub use arch::{describe_arch, describe_layers};
 pub use lab::{experiment_catalog, WebExperiment};
